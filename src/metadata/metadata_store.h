@@ -1,0 +1,162 @@
+// The metadata-store interface: topics, partitions, the chunk index, idempotent-producer state,
+// committed offsets. Back ends: SQLite (embedded default and in-memory) and PostgreSQL (later); both
+// must pass the same test suite (tests/unit/metadata_store_test.cc). Every multi-row change is one
+// transaction.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/asio.h"
+#include "common/status.h"
+
+namespace sluice::metadata {
+
+using Uuid = std::array<uint8_t, 16>;
+using ConfigMap = std::map<std::string, std::string>;
+
+struct TopicInfo {
+  std::string name;
+  Uuid id{};
+  int32_t num_partitions = 0;
+  ConfigMap configs;  // only configs set explicitly on the topic
+  int64_t created_ms = 0;
+};
+
+struct PartitionInfo {
+  int32_t partition = 0;
+  int64_t log_start_offset = 0;
+  int64_t high_watermark = 0;
+};
+
+// One partition's chunk inside a segment object, as the produce path hands it to the commit.
+struct ChunkToCommit {
+  std::string topic;
+  int32_t partition = 0;
+  uint64_t byte_offset = 0;  // position of the batch inside the object
+  uint32_t byte_length = 0;
+  int32_t record_count = 0;     // records in the batch
+  int32_t last_offset_delta = 0;  // offsets taken = last_offset_delta + 1
+  int64_t first_timestamp = -1;
+  int64_t max_timestamp = -1;
+  // Idempotent producer fields (producer_id < 0 when not idempotent).
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  int32_t base_sequence = -1;
+};
+
+struct CommitRequest {
+  std::string object_id;   // unique; the commit is idempotent by it
+  std::string object_key;  // key in the bucket
+  uint64_t object_size = 0;
+  int32_t level = 0;
+  std::vector<ChunkToCommit> chunks;
+};
+
+// Outcome for one chunk, in the order of CommitRequest::chunks.
+struct ChunkOutcome {
+  int16_t error_code = 0;  // Kafka error code: 0, UNKNOWN_TOPIC_OR_PARTITION(3),
+                           // OUT_OF_ORDER_SEQUENCE_NUMBER(45), INVALID_PRODUCER_EPOCH(47), ...
+  int64_t base_offset = -1;
+  int64_t log_append_time_ms = -1;
+  int64_t log_start_offset = 0;
+  bool duplicate = false;  // an earlier identical batch; base_offset is the original one
+};
+
+struct CommitResult {
+  std::vector<ChunkOutcome> chunks;
+};
+
+// A chunk as indexed: where the batch with offsets [base_offset, base_offset+offset_count) lives.
+struct IndexedChunk {
+  std::string object_key;
+  uint64_t byte_offset = 0;
+  uint32_t byte_length = 0;
+  int64_t base_offset = 0;
+  int32_t offset_count = 0;  // last_offset_delta + 1
+  int32_t record_count = 0;
+  int64_t first_timestamp = -1;
+  int64_t max_timestamp = -1;
+};
+
+struct ProducerIdAllocation {
+  int64_t producer_id = -1;
+  int16_t producer_epoch = 0;
+};
+
+struct CommittedOffset {
+  int64_t offset = -1;
+  int32_t leader_epoch = -1;
+  std::string metadata;
+  int64_t commit_time_ms = 0;
+};
+
+class MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+
+  // Creates or upgrades the schema; safe to call at every start.
+  virtual Task<Status> Migrate() = 0;
+
+  // --- Topics ---------------------------------------------------------------------------------
+  // AlreadyExists if the name is taken.
+  virtual Task<Result<TopicInfo>> CreateTopic(std::string name, int32_t num_partitions,
+                                              ConfigMap configs) = 0;
+  virtual Task<Result<TopicInfo>> GetTopic(std::string name) = 0;  // NotFound if missing
+  virtual Task<Result<std::vector<TopicInfo>>> ListTopics() = 0;
+  // Removes the topic, its partitions and index rows; its objects' chunks become dead.
+  virtual Task<Status> DeleteTopic(std::string name) = 0;
+  // Grows the partition count (InvalidArgument if not larger).
+  virtual Task<Status> CreatePartitions(std::string name, int32_t new_total) = 0;
+  // Replaces the explicit configs of a topic with `configs`.
+  virtual Task<Status> SetTopicConfigs(std::string name, ConfigMap configs) = 0;
+  virtual Task<Result<std::vector<PartitionInfo>>> GetPartitions(std::string topic) = 0;
+
+  // --- Produce / fetch ------------------------------------------------------------------------
+  // Commits one segment object: assigns offsets chunk by chunk, advances high watermarks, checks
+  // idempotent-producer sequences and indexes the chunks, all in one transaction. Committing the
+  // same object_id again returns the original outcome and changes nothing.
+  virtual Task<Result<CommitResult>> CommitObject(CommitRequest request) = 0;
+  // Chunks of a partition whose offsets reach at or past `from_offset`, in offset order, stopping
+  // after `max_bytes` worth of chunks (always at least one chunk when any exists).
+  virtual Task<Result<std::vector<IndexedChunk>>> FindChunks(std::string topic, int32_t partition,
+                                                             int64_t from_offset,
+                                                             uint64_t max_bytes) = 0;
+  // First offset whose batch has max_timestamp >= timestamp; nullopt when none.
+  virtual Task<Result<std::optional<std::pair<int64_t, int64_t>>>> OffsetForTimestamp(
+      std::string topic, int32_t partition, int64_t timestamp) = 0;  // (offset, timestamp)
+  // The offset and timestamp of the batch with the largest max_timestamp; nullopt when empty.
+  virtual Task<Result<std::optional<std::pair<int64_t, int64_t>>>> MaxTimestamp(
+      std::string topic, int32_t partition) = 0;
+
+  // --- Idempotent producers -------------------------------------------------------------------
+  // A new producer id (epoch 0), or for a transactional id an existing id with its epoch bumped.
+  virtual Task<Result<ProducerIdAllocation>> AllocateProducerId(
+      std::optional<std::string> transactional_id) = 0;
+
+  // --- Consumer-group offsets -----------------------------------------------------------------
+  virtual Task<Status> CommitOffsets(
+      std::string group, std::vector<std::tuple<std::string, int32_t, CommittedOffset>> offsets) = 0;
+  // All committed offsets of the group, keyed by (topic, partition).
+  virtual Task<Result<std::map<std::pair<std::string, int32_t>, CommittedOffset>>> FetchOffsets(
+      std::string group) = 0;
+  virtual Task<Status> DeleteOffsets(std::string group,
+                                     std::vector<std::pair<std::string, int32_t>> partitions) = 0;
+  virtual Task<Result<std::vector<std::string>>> ListGroupsWithOffsets() = 0;
+
+  // --- Cluster --------------------------------------------------------------------------------
+  // The cluster id, created on first use and stable for the store's lifetime.
+  virtual Task<Result<std::string>> ClusterId() = 0;
+};
+
+// Opens a store from a metadata URL: sqlite:///abs/path/meta.db, sqlite://relative.db or
+// sqlite::memory:. `blocking_executor` runs the back end's blocking calls.
+Result<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& url,
+                                                         asio::any_io_executor blocking_executor);
+
+}  // namespace sluice::metadata
