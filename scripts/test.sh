@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The whole test run behind `make test`, sized for 2 cores:
+#   1. build everything in build/ (RelWithDebInfo)
+#   2. sanitizer pass: unit tests (every test not labelled e2e) built with ASan+UBSan in build-asan/
+#   3. fuzz pass: every libFuzzer target in build-fuzz/fuzz/ for FUZZ_SECONDS each (skipped when
+#      the tree defines none yet)
+#   4. the main CTest run in build/ (unit + e2e), last, so its summary closes the output.
+# Every phase runs even when an earlier one failed; the exit status is non-zero if any failed.
+set -uo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+
+JOBS="${JOBS:-2}"
+FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
+failed=()
+
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+  launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+
+phase() { printf '\n==== %s ====\n' "$*"; }
+
+configure() {  # configure <build dir> <cmake args...>
+  local dir="$1"
+  shift
+  mkdir -p "$dir"
+  cmake -S "$repo_root" -B "$dir" -G Ninja "${launcher[@]}" "$@" >"$dir/configure.log" 2>&1 || {
+    cat "$dir/configure.log"
+    return 1
+  }
+}
+
+# Builds a per-directory target such as tests/all when the generator defines it, else everything.
+build_dir_target() {  # build_dir_target <build dir> <folder>
+  local dir="$1" folder="$2"
+  if ninja -C "$dir" -t targets all 2>/dev/null | grep -q "^$folder/all:"; then
+    cmake --build "$dir" --target "$folder/all" -j "$JOBS"
+  else
+    cmake --build "$dir" -j "$JOBS"
+  fi
+}
+
+main_build_ok=0
+phase "build (build/, RelWithDebInfo)"
+if configure build -DCMAKE_BUILD_TYPE=RelWithDebInfo && cmake --build build -j "$JOBS"; then
+  main_build_ok=1
+else
+  failed+=("main build")
+fi
+
+phase "sanitizers (build-asan/, unit tests)"
+# -O1 keeps ASan builds reasonably fast to compile and run; e2e tests are excluded by label.
+if configure build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
+  -DCMAKE_C_FLAGS_DEBUG="-O1 -g1" -DSLUICE_SANITIZE=ON &&
+  build_dir_target build-asan tests; then
+  ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}" \
+    UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
+    ctest --test-dir build-asan --output-on-failure -j "$JOBS" -LE e2e --no-tests=ignore ||
+    failed+=("sanitizer tests")
+else
+  failed+=("sanitizer build")
+fi
+
+phase "fuzzers (build-fuzz/, ${FUZZ_SECONDS}s each)"
+if [[ ! -f fuzz/CMakeLists.txt ]]; then
+  echo "no fuzz/CMakeLists.txt yet: skipping the fuzz pass"
+elif ! command -v clang++ >/dev/null 2>&1; then
+  echo "clang++ not found: skipping the fuzz pass (scripts/install-deps.sh --test installs it)"
+  failed+=("fuzz (no clang)")
+elif CC=clang CXX=clang++ configure build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_FUZZ=ON &&
+  build_dir_target build-fuzz fuzz; then
+  mapfile -t fuzzers < <(find build-fuzz/fuzz -maxdepth 1 -type f -executable | sort)
+  if ((${#fuzzers[@]} == 0)); then
+    echo "no fuzz targets built yet: skipping"
+  fi
+  for fuzzer in "${fuzzers[@]}"; do
+    name="$(basename "$fuzzer")"
+    corpus="build-fuzz/corpus/$name"
+    artifacts="build-fuzz/artifacts/$name/"
+    mkdir -p "$corpus" "$artifacts"
+    seeds=()
+    [[ -d "fuzz/corpus/$name" ]] && seeds=("fuzz/corpus/$name")
+    echo "-- $name"
+    if "$fuzzer" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 \
+      -artifact_prefix="$artifacts" "$corpus" "${seeds[@]}" >"build-fuzz/$name.log" 2>&1; then
+      grep -E '^(stat::number_of_executed_units|Done)' "build-fuzz/$name.log" || true
+    else
+      tail -n 60 "build-fuzz/$name.log"
+      failed+=("fuzzer $name")
+    fi
+  done
+else
+  failed+=("fuzz build")
+fi
+
+phase "tests (build/)"
+main_ok=0
+if ((main_build_ok)); then
+  if ((${#failed[@]} > 0)); then
+    echo "earlier phases failed: ${failed[*]}"
+  fi
+  ctest --test-dir build --output-on-failure -j "$JOBS" && main_ok=1
+else
+  echo "main build failed: no main test run"
+fi
+
+if ((${#failed[@]} > 0)) || ((main_ok == 0)); then
+  exit 1
+fi
