@@ -108,8 +108,8 @@ Result<Bytes> DecompressRecords(const BatchView& batch, size_t max_bytes, Record
   return data;
 }
 
-// Checks shared by validation and decoding, apart from the CRC.
-Status CheckStructure(const BatchView& batch, RecordError* error) {
+// Magic and length: what must hold before the CRC can even be computed.
+Status CheckFraming(const BatchView& batch, RecordError* error) {
   const BatchHeader& h = batch.header;
   *error = RecordError::kUnsupportedMagic;
   if (h.magic != kCurrentMagic)
@@ -119,6 +119,13 @@ Status CheckStructure(const BatchView& batch, RecordError* error) {
   if (batch.bytes.size() < kBatchHeaderSize ||
       static_cast<size_t>(h.batch_length) + kBatchLengthFieldsSize != batch.bytes.size())
     return Status::Corruption("record batch length inconsistent with its bytes");
+  *error = RecordError::kNone;
+  return Status::Ok();
+}
+
+// Header fields describing the records: codec and counts.
+Status CheckCounts(const BatchView& batch, RecordError* error) {
+  const BatchHeader& h = batch.header;
   *error = RecordError::kUnsupportedCompressionType;
   if (h.codec_bits() > 4)
     return Status::InvalidArgument("unknown compression codec " + std::to_string(h.codec_bits()));
@@ -154,11 +161,13 @@ Status WalkBatch(const BatchView& batch, size_t max_bytes, std::vector<Record>* 
 Status ValidateBatch(const BatchView& batch, const ValidationOptions& options, RecordError* error) {
   RecordError local = RecordError::kNone;
   RecordError* err = error ? error : &local;
-  SLUICE_RETURN_IF_ERROR(CheckStructure(batch, err));
+  SLUICE_RETURN_IF_ERROR(CheckFraming(batch, err));
+  // CRC first, as Kafka does: a damaged header is corruption, not an "invalid record".
   if (batch.ComputeCrc() != batch.header.crc) {
     *err = RecordError::kCorruptMessage;
     return Status::Corruption("record batch CRC mismatch");
   }
+  SLUICE_RETURN_IF_ERROR(CheckCounts(batch, err));
   if (batch.header.is_control() && !options.allow_control_batches) {
     *err = RecordError::kInvalidRecord;
     return Status::InvalidArgument("clients may not produce control batches");
@@ -170,7 +179,8 @@ Status ValidateBatch(const BatchView& batch, const ValidationOptions& options, R
 
 Result<std::vector<Record>> DecodeRecords(const BatchView& batch, size_t max_decompressed_bytes) {
   RecordError error;
-  SLUICE_RETURN_IF_ERROR(CheckStructure(batch, &error));
+  SLUICE_RETURN_IF_ERROR(CheckFraming(batch, &error));
+  SLUICE_RETURN_IF_ERROR(CheckCounts(batch, &error));
   std::vector<Record> records;
   SLUICE_RETURN_IF_ERROR(WalkBatch(batch, max_decompressed_bytes, &records, &error));
   return records;
