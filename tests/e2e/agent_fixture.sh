@@ -19,10 +19,10 @@ fail() {
 
 cleanup_agent() {
   if [[ -n "$AGENT_PID" ]] && kill -0 "$AGENT_PID" 2>/dev/null; then
-    kill -KILL "$AGENT_PID" 2>/dev/null
-    wait "$AGENT_PID" 2>/dev/null
+    kill -KILL "$AGENT_PID" 2>/dev/null || true
+    wait "$AGENT_PID" 2>/dev/null || true
   fi
-  rm -rf "$WORK_DIR"
+  rm -rf "$WORK_DIR" || true
 }
 trap cleanup_agent EXIT
 
@@ -90,7 +90,7 @@ PY
 # stop_agent: SIGTERM and wait (up to 20 s) for exit status 0.
 stop_agent() {
   [[ -n "$AGENT_PID" ]] || return 0
-  kill -TERM "$AGENT_PID" 2>/dev/null
+  kill -TERM "$AGENT_PID" 2>/dev/null || true
   for _ in $(seq 1 200); do
     if ! kill -0 "$AGENT_PID" 2>/dev/null; then
       local code=0
