@@ -12,6 +12,8 @@ const { spawnSync } = require('child_process');
 const path = require('path');
 
 const SKIP = 77;
+// Silences KafkaJS's one-time notice about its v2 default partitioner (partitions are explicit).
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 let kafkajs;
 try {
   kafkajs = require(path.join(__dirname, 'node', 'node_modules', 'kafkajs'));
