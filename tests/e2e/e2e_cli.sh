@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end: the command line as a user meets it. --help lists the flags; a bad flag value or an
-# unknown flag fails fast naming the flag; WARPSTREAM_KAFKA_PORT is honoured and a flag beats it;
+# unknown flag fails fast naming the flag; WARPSTREAM_KAFKA_PORT is honoured, SLUICE_KAFKA_PORT beats
+# it and a flag beats both;
 # `sluice playground` (mem:// bucket, in-memory metadata) starts, serves Kafka and stops cleanly.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/agent_fixture.sh"
@@ -33,6 +34,16 @@ HTTP_PORT="$(free_port)"
 WARPSTREAM_KAFKA_PORT="$env_port" launch "$SLUICE" agent -httpPort "$HTTP_PORT" \
   -dataDir "$WORK_DIR/env" -advertiseHostname 127.0.0.1
 kafka_ping "$env_port" || fail "no Kafka answer on WARPSTREAM_KAFKA_PORT=$env_port"
+stop_agent
+
+# SLUICE_* beats WARPSTREAM_*.
+env_port="$(free_port)"
+sluice_port="$(free_port)"
+HTTP_PORT="$(free_port)"
+WARPSTREAM_KAFKA_PORT="$env_port" SLUICE_KAFKA_PORT="$sluice_port" launch "$SLUICE" agent \
+  -httpPort "$HTTP_PORT" -dataDir "$WORK_DIR/env2" -advertiseHostname 127.0.0.1
+kafka_ping "$sluice_port" || fail "no Kafka answer on SLUICE_KAFKA_PORT=$sluice_port"
+! kafka_ping "$env_port" || fail "SLUICE_KAFKA_PORT did not beat WARPSTREAM_KAFKA_PORT"
 stop_agent
 
 # A flag beats the environment.
