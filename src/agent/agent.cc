@@ -1,0 +1,327 @@
+#include "agent/agent.h"
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "agent/fetch/file_cache.h"
+#include "agent/fetch/partition_reader.h"
+#include "agent/kafka/kafka_api.h"
+#include "agent/kafka/kafka_services.h"
+#include "agent/produce/batcher.h"
+#include "agent/topic_cache.h"
+#include "common/clock.h"
+#include "metadata/metadata_store.h"
+#include "network/http_server.h"
+#include "network/kafka_server.h"
+#include "observability/logger.h"
+#include "observability/metrics.h"
+#include "storage/object_store.h"
+
+namespace sluice::agent {
+
+namespace {
+constexpr const char* kVersion = "0.1.0";
+
+std::string JsonEscape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out += c;
+  }
+  return out;
+}
+}  // namespace
+
+class Agent::Impl {
+ public:
+  explicit Impl(AgentConfig config)
+      : config_(std::move(config)),
+        logger_(config_.log_level, config_.log_format),
+        blocking_(2) {}
+
+  Status Run();
+
+ private:
+  Status Open();
+  Status StartServers();
+  void RegisterMetrics();
+  void RefreshMetrics();
+  Task<void> Shutdown();
+  void OnCommitted(const metadata::CommitRequest& request, const metadata::CommitResult& result);
+
+  AgentConfig config_;
+  obs::Logger logger_;
+  obs::MetricsRegistry metrics_;
+  SystemClock clock_;
+  asio::io_context io_{1};
+  asio::thread_pool blocking_;
+
+  std::unique_ptr<storage::ObjectStore> objects_;
+  std::unique_ptr<metadata::MetadataStore> store_;
+  std::string cluster_id_;
+  std::unique_ptr<TopicCache> topics_;
+  std::unique_ptr<FileCache> cache_;
+  std::unique_ptr<PartitionReader> reader_;
+  std::unique_ptr<Batcher> batcher_;
+  std::unique_ptr<KafkaServices> services_;
+  std::unique_ptr<KafkaApi> api_;
+  std::unique_ptr<network::KafkaServer> kafka_;
+  std::unique_ptr<network::HttpServer> http_;
+  bool ready_ = false;
+  bool draining_ = false;
+  int signals_seen_ = 0;
+
+  // Metrics refreshed from component counters at scrape time.
+  obs::Gauge* connections_open_ = nullptr;
+  obs::Gauge* connections_total_ = nullptr;
+  obs::Gauge* bytes_in_ = nullptr;
+  obs::Gauge* bytes_out_ = nullptr;
+  obs::Gauge* flush_objects_ = nullptr;
+  obs::Gauge* flush_bytes_ = nullptr;
+  obs::Gauge* flush_failures_ = nullptr;
+  obs::Gauge* cache_hits_ = nullptr;
+  obs::Gauge* cache_misses_ = nullptr;
+  obs::Gauge* cache_gets_ = nullptr;
+  obs::Gauge* cache_get_bytes_ = nullptr;
+  obs::Gauge* cache_size_ = nullptr;
+  obs::Counter* produced_records_ = nullptr;
+  obs::Counter* produced_batches_ = nullptr;
+};
+
+Status Agent::Impl::Open() {
+  if (config_.mode == AgentMode::kAgent) {
+    std::error_code ec;
+    std::filesystem::create_directories(config_.data_dir, ec);
+    if (ec) {
+      return Status::IOError("cannot create -dataDir " + config_.data_dir + ": " + ec.message());
+    }
+  }
+  auto objects = storage::OpenObjectStore(config_.bucket_url, blocking_.get_executor());
+  if (!objects.ok()) return Status::InvalidArgument("-bucketURL: " + objects.status().message());
+  objects_ = std::move(objects).value();
+  auto store = metadata::OpenMetadataStore(config_.metadata_url, blocking_.get_executor());
+  if (!store.ok()) return Status::InvalidArgument("-metadataURL: " + store.status().message());
+  store_ = std::move(store).value();
+
+  // Migrations and the cluster id are needed before anything is served.
+  auto prepare = [this]() -> Task<Result<std::string>> {
+    Status migrated = co_await store_->Migrate();
+    if (!migrated.ok()) co_return migrated;
+    co_return co_await store_->ClusterId();
+  };
+  Result<std::string> cluster = Status::Internal("not run");
+  asio::co_spawn(io_, prepare(), [&](std::exception_ptr e, Result<std::string> r) {
+    cluster = e ? Result<std::string>(Status::Internal("exception during start-up")) : std::move(r);
+  });
+  io_.run();
+  io_.restart();
+  if (!cluster.ok()) return cluster.status();
+  cluster_id_ = *cluster;
+  return Status::Ok();
+}
+
+void Agent::Impl::OnCommitted(const metadata::CommitRequest& request,
+                              const metadata::CommitResult& result) {
+  for (size_t i = 0; i < request.chunks.size(); ++i) {
+    const auto& chunk = request.chunks[i];
+    const auto& outcome = result.chunks[i];
+    if (outcome.error_code != 0 || outcome.duplicate) continue;
+    produced_records_->Inc(chunk.record_count);
+    produced_batches_->Inc();
+    topics_->AdvanceHighWatermark(chunk.topic, chunk.partition,
+                                  outcome.base_offset + chunk.last_offset_delta + 1,
+                                  outcome.log_start_offset);
+  }
+  // Wake fetches even if every chunk failed: they re-check and answer.
+  topics_->commits().Notify();
+}
+
+void Agent::Impl::RegisterMetrics() {
+  auto gauge = [&](const char* name, const char* help) {
+    return &metrics_.AddGauge(name, help).Get();
+  };
+  metrics_.AddGauge("sluice_agent_info", "Agent version and cluster id.", {"version", "cluster_id"})
+      .WithLabels({kVersion, cluster_id_})
+      .Set(1);
+  auto& roles = metrics_.AddGauge("sluice_agent_roles", "Roles this agent runs (1 = running).",
+                                  {"role"});
+  for (auto role : {AgentRole::kProxy, AgentRole::kProxyProduce, AgentRole::kProxyConsume,
+                    AgentRole::kJobs}) {
+    roles.WithLabels({std::string(AgentRoleName(role))}).Set(config_.HasRole(role) ? 1 : 0);
+  }
+  connections_open_ = gauge("sluice_kafka_connections_open", "Open Kafka connections.");
+  connections_total_ =
+      gauge("sluice_kafka_connections_accepted", "Kafka connections accepted since start.");
+  bytes_in_ = gauge("sluice_kafka_received_bytes", "Kafka request bytes received since start.");
+  bytes_out_ = gauge("sluice_kafka_sent_bytes", "Kafka response bytes sent since start.");
+  flush_objects_ = gauge("sluice_produce_objects_written", "Segment objects written and committed.");
+  flush_bytes_ = gauge("sluice_produce_object_bytes_written", "Bytes of committed segment objects.");
+  flush_failures_ = gauge("sluice_produce_flush_failures", "Flushes whose PUT or commit failed.");
+  cache_hits_ = gauge("sluice_file_cache_hits", "File cache hits since start.");
+  cache_misses_ = gauge("sluice_file_cache_misses", "File cache misses since start.");
+  cache_gets_ = gauge("sluice_object_store_gets", "Object-store GETs sent by the file cache.");
+  cache_get_bytes_ = gauge("sluice_object_store_get_bytes", "Bytes read from the object store.");
+  cache_size_ = gauge("sluice_file_cache_size_bytes", "Bytes held by the file cache.");
+  produced_records_ = &metrics_.AddCounter("sluice_produced_records_total",
+                                           "Records committed by this agent.")
+                           .Get();
+  produced_batches_ = &metrics_.AddCounter("sluice_produced_batches_total",
+                                           "Record batches committed by this agent.")
+                           .Get();
+}
+
+void Agent::Impl::RefreshMetrics() {
+  if (kafka_) {
+    const auto& c = kafka_->counters();
+    connections_open_->Set(static_cast<double>(c.connections_open.load()));
+    connections_total_->Set(static_cast<double>(c.connections_accepted.load()));
+    bytes_in_->Set(static_cast<double>(c.bytes_in.load()));
+    bytes_out_->Set(static_cast<double>(c.bytes_out.load()));
+  }
+  const auto& f = batcher_->stats();
+  flush_objects_->Set(static_cast<double>(f.objects));
+  flush_bytes_->Set(static_cast<double>(f.bytes));
+  flush_failures_->Set(static_cast<double>(f.failures));
+  const auto& cs = cache_->stats();
+  cache_hits_->Set(static_cast<double>(cs.hits));
+  cache_misses_->Set(static_cast<double>(cs.misses));
+  cache_gets_->Set(static_cast<double>(cs.gets));
+  cache_get_bytes_->Set(static_cast<double>(cs.get_bytes));
+  cache_size_->Set(static_cast<double>(cache_->size_bytes()));
+}
+
+Status Agent::Impl::StartServers() {
+  auto ex = io_.get_executor();
+  topics_ = std::make_unique<TopicCache>(ex, *store_, std::chrono::milliseconds(1000));
+  cache_ = std::make_unique<FileCache>(ex, *objects_,
+                                       static_cast<uint64_t>(config_.file_cache_size_bytes));
+  reader_ = std::make_unique<PartitionReader>(*store_, *cache_);
+  BatcherOptions batcher_options;
+  batcher_options.batch_timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.batch_timeout);
+  if (batcher_options.batch_timeout.count() < 1) batcher_options.batch_timeout = std::chrono::milliseconds(1);
+  batcher_options.batch_max_bytes = static_cast<uint64_t>(config_.batch_max_size_bytes);
+  batcher_options.object_key_prefix = "sluice/" + cluster_id_ + "/segments/";
+  batcher_ = std::make_unique<Batcher>(
+      ex, *objects_, *store_, clock_, batcher_options,
+      [this](const auto& request, const auto& result) { OnCommitted(request, result); });
+
+  KafkaSettings settings;
+  settings.node_id = 0;
+  settings.advertised_host = config_.advertise_hostname;
+  settings.advertised_port = config_.kafka_port;
+  settings.cluster_id = cluster_id_;
+  settings.auto_create_topics = config_.auto_create_topics;
+  settings.default_num_partitions = config_.default_num_partitions;
+  settings.max_message_bytes = static_cast<int32_t>(config_.max_message_bytes);
+  services_ = std::make_unique<KafkaServices>(
+      KafkaServices{ex, settings, *store_, *topics_, *batcher_, *reader_, clock_});
+  RegisterMetrics();
+
+  if (config_.ServesKafka()) {
+    api_ = std::make_unique<KafkaApi>(*services_, metrics_);
+    network::KafkaServerOptions options;
+    options.listen_address = config_.kafka_listen_address;
+    options.port = config_.kafka_port;
+    kafka_ = std::make_unique<network::KafkaServer>(ex, *api_, options);
+    SLUICE_RETURN_IF_ERROR(kafka_->Start());
+    // With -kafkaPort 0 the advertised port is the one actually bound.
+    services_->settings.advertised_port = kafka_->port();
+  }
+
+  network::HttpServerOptions http_options;
+  http_options.listen_address = config_.http_listen_address;
+  http_options.port = config_.http_port;
+  http_ = std::make_unique<network::HttpServer>(ex, http_options);
+  http_->Route("GET", "/v1/status", [this](const network::HttpRequest&) -> Task<network::HttpResponse> {
+    network::HttpResponse response;
+    response.status = ready_ && !draining_ ? 200 : 503;
+    response.content_type = "application/json";
+    std::string roles;
+    for (auto role : config_.roles) {
+      roles += (roles.empty() ? "\"" : ",\"") + std::string(AgentRoleName(role)) + "\"";
+    }
+    response.body = "{\"status\":\"" + std::string(ready_ && !draining_ ? "ready" : "not_ready") +
+                    "\",\"version\":\"" + kVersion + "\",\"cluster_id\":\"" +
+                    JsonEscape(cluster_id_) + "\",\"roles\":[" + roles + "],\"kafka_port\":" +
+                    std::to_string(kafka_ ? kafka_->port() : 0) + ",\"bucket\":\"" +
+                    JsonEscape(objects_->Describe()) + "\",\"draining\":" +
+                    (draining_ ? "true" : "false") + "}";
+    co_return response;
+  });
+  http_->Route("GET", "/metrics", [this](const network::HttpRequest&) -> Task<network::HttpResponse> {
+    RefreshMetrics();
+    network::HttpResponse response;
+    response.status = 200;
+    response.content_type = std::string(obs::MetricsRegistry::kContentType);
+    response.body = metrics_.RenderPrometheus();
+    co_return response;
+  });
+  SLUICE_RETURN_IF_ERROR(http_->Start());
+  return Status::Ok();
+}
+
+Task<void> Agent::Impl::Shutdown() {
+  draining_ = true;
+  logger_.Info("shutting down: flushing buffered records");
+  if (kafka_) kafka_->Stop();
+  // Answer every produce request already admitted: flush, commit, respond.
+  co_await batcher_->Drain();
+  // Let the in-flight responses reach their sockets.
+  asio::steady_timer settle(io_, std::chrono::milliseconds(50));
+  co_await settle.async_wait(asio::use_awaitable);
+  if (http_) http_->Stop();
+  logger_.Info("stopped");
+  io_.stop();
+}
+
+Status Agent::Impl::Run() {
+  SLUICE_RETURN_IF_ERROR(Open());
+  SLUICE_RETURN_IF_ERROR(StartServers());
+  ready_ = true;
+
+  asio::signal_set signals(io_, SIGINT, SIGTERM);
+  std::function<void(boost::system::error_code, int)> on_signal =
+      [&](boost::system::error_code ec, int) {
+        if (ec) return;
+        if (++signals_seen_ > 1) {
+          logger_.Warn("second signal: exiting now");
+          std::_Exit(1);
+        }
+        asio::co_spawn(io_, Shutdown(), asio::detached);
+        // A shutdown that overruns its budget exits anyway.
+        auto timer = std::make_shared<asio::steady_timer>(io_, config_.graceful_shutdown_duration);
+        timer->async_wait([this, timer](boost::system::error_code ec2) {
+          if (!ec2) {
+            logger_.Error("graceful shutdown took longer than -gracefulShutdownDuration");
+            std::_Exit(1);
+          }
+        });
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
+
+  std::string roles;
+  for (auto role : config_.roles) roles += (roles.empty() ? "" : ",") + std::string(AgentRoleName(role));
+  logger_.Info("sluice agent ready",
+               {{"version", kVersion},
+                {"cluster_id", cluster_id_},
+                {"roles", roles},
+                {"kafka", config_.advertise_hostname + ":" +
+                              std::to_string(kafka_ ? kafka_->port() : 0)},
+                {"http", config_.http_listen_address + ":" + std::to_string(http_->port())},
+                {"bucket", objects_->Describe()},
+                {"metadata", config_.metadata_url}});
+  io_.run();
+  blocking_.join();
+  return Status::Ok();
+}
+
+Agent::Agent(AgentConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Agent::~Agent() = default;
+Status Agent::Run() { return impl_->Run(); }
+
+}  // namespace sluice::agent

@@ -1,0 +1,90 @@
+// Fetch: read each partition from its offset through the file cache, honouring max/min bytes and
+// long-polling (woken by commits) until min_bytes are there or max_wait passes.
+#include <algorithm>
+#include <chrono>
+
+#include "agent/kafka/handlers/handlers.h"
+#include "record/record_batch.h"
+
+namespace sluice::agent {
+
+namespace {
+
+// One pass over every requested partition. Returns the bytes gathered.
+Task<uint64_t> FetchOnce(KafkaServices& s, const FetchRequest& req, FetchResponse& response,
+                         bool& had_error) {
+  response.responses.clear();
+  uint64_t total = 0;
+  const uint64_t max_bytes = req.max_bytes > 0 ? static_cast<uint64_t>(req.max_bytes) : 0;
+  for (const auto& topic : req.topics) {
+    FetchResponse::FetchableTopicResponse topic_out;
+    topic_out.topic = topic.topic;
+    auto info = co_await s.topics.Get(topic.topic);
+    for (const auto& p : topic.partitions) {
+      FetchResponse::PartitionData out;
+      out.partition_index = p.partition;
+      out.records = Bytes{};
+      if (!info.ok()) {
+        out.error_code = Code(ErrorCode::kNotLeaderOrFollower);  // retriable; the store is down
+      } else if (!info->has_value() || p.partition < 0 ||
+                 p.partition >= (*info)->num_partitions) {
+        out.error_code = Code(ErrorCode::kUnknownTopicOrPartition);
+      }
+      if (out.error_code == 0) {
+        auto offsets = co_await s.topics.Offsets(topic.topic, p.partition);
+        if (!offsets.ok()) {
+          out.error_code = Code(ErrorCode::kUnknownTopicOrPartition);
+        } else {
+          out.high_watermark = offsets->high_watermark;
+          out.last_stable_offset = offsets->high_watermark;
+          out.log_start_offset = offsets->log_start_offset;
+          if (p.fetch_offset < offsets->log_start_offset ||
+              p.fetch_offset > offsets->high_watermark) {
+            out.error_code = Code(ErrorCode::kOffsetOutOfRange);
+          } else if (p.fetch_offset < offsets->high_watermark && total < max_bytes) {
+            uint64_t limit = std::min<uint64_t>(std::max(p.partition_max_bytes, 0),
+                                                max_bytes - total);
+            auto read = co_await s.reader.Read(topic.topic, p.partition, p.fetch_offset, limit,
+                                               /*allow_oversized_first=*/total == 0);
+            if (!read.ok()) {
+              out.error_code = Code(ErrorCode::kNotLeaderOrFollower);  // retriable read failure
+            } else {
+              total += read->records.size();
+              out.records = std::move(read->records);
+            }
+          }
+        }
+      }
+      if (out.error_code != 0) had_error = true;
+      topic_out.partitions.push_back(std::move(out));
+    }
+    response.responses.push_back(std::move(topic_out));
+  }
+  co_return total;
+}
+
+}  // namespace
+
+Task<FetchResponse> HandleFetch(KafkaServices& s, RequestContext, FetchRequest req) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(std::clamp(req.max_wait_ms, 0,
+                                                                            300000));
+  const uint64_t min_bytes = static_cast<uint64_t>(std::max(req.min_bytes, 0));
+  FetchResponse response;
+  while (true) {
+    bool had_error = false;
+    uint64_t total = co_await FetchOnce(s, req, response, had_error);
+    if (total >= min_bytes || had_error || Clock::now() >= deadline) {
+      break;
+    }
+    // Sleep until a commit lands anywhere or the wait expires; then read again.
+    bool woke = co_await s.topics.commits().WaitUntil(deadline);
+    if (!woke) {
+      co_await FetchOnce(s, req, response, had_error);
+      break;
+    }
+  }
+  co_return response;
+}
+
+}  // namespace sluice::agent

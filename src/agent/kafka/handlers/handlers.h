@@ -1,0 +1,53 @@
+// One handler per Kafka API. Each takes the decoded request and returns the response to encode;
+// Produce is split in two because its first half must run in request order per connection.
+#pragma once
+
+#include "agent/kafka/kafka_services.h"
+#include "agent/kafka/topic_configs.h"
+#include "network/kafka_server.h"
+#include "protocol/messages.h"
+
+namespace sluice::agent {
+
+using namespace protocol;  // NOLINT: handler code is all protocol messages
+
+// APIs with a handler; ApiVersions advertises only these.
+bool IsHandledApi(int16_t api_key);
+std::vector<ApiVersionsResponse::ApiVersion> AdvertisedApis();
+
+Task<ApiVersionsResponse> HandleApiVersions(KafkaServices&, RequestContext, ApiVersionsRequest);
+Task<MetadataResponse> HandleMetadata(KafkaServices&, RequestContext, MetadataRequest);
+// Validates and buffers the batches now; the returned task answers after the commit.
+Task<Result<network::ResponseTask>> AdmitProduce(KafkaServices&, RequestContext, ProduceRequest);
+Task<FetchResponse> HandleFetch(KafkaServices&, RequestContext, FetchRequest);
+Task<ListOffsetsResponse> HandleListOffsets(KafkaServices&, RequestContext, ListOffsetsRequest);
+Task<CreateTopicsResponse> HandleCreateTopics(KafkaServices&, RequestContext, CreateTopicsRequest);
+Task<DeleteTopicsResponse> HandleDeleteTopics(KafkaServices&, RequestContext, DeleteTopicsRequest);
+Task<CreatePartitionsResponse> HandleCreatePartitions(KafkaServices&, RequestContext,
+                                                      CreatePartitionsRequest);
+Task<DescribeConfigsResponse> HandleDescribeConfigs(KafkaServices&, RequestContext,
+                                                    DescribeConfigsRequest);
+Task<AlterConfigsResponse> HandleAlterConfigs(KafkaServices&, RequestContext, AlterConfigsRequest);
+Task<IncrementalAlterConfigsResponse> HandleIncrementalAlterConfigs(KafkaServices&,
+                                                                    RequestContext,
+                                                                    IncrementalAlterConfigsRequest);
+Task<DescribeClusterResponse> HandleDescribeCluster(KafkaServices&, RequestContext,
+                                                    DescribeClusterRequest);
+Task<InitProducerIdResponse> HandleInitProducerId(KafkaServices&, RequestContext,
+                                                  InitProducerIdRequest);
+Task<OffsetForLeaderEpochResponse> HandleOffsetForLeaderEpoch(KafkaServices&, RequestContext,
+                                                              OffsetForLeaderEpochRequest);
+
+// Encodes header + body for the request's version.
+Bytes EncodeResponse(const RequestContext& ctx, const auto& response) {
+  Writer w;
+  ResponseHeader header;
+  header.correlation_id = ctx.correlation_id;
+  header.Encode(w, ResponseHeaderVersion(ctx.api_key, ctx.api_version));
+  response.Encode(w, ctx.api_version);
+  return w.Take();
+}
+
+inline int16_t Code(ErrorCode code) { return static_cast<int16_t>(code); }
+
+}  // namespace sluice::agent

@@ -1,0 +1,178 @@
+// Produce: validate every batch, hand the valid ones to the batcher in one Append (so a request's
+// partitions land in the same object), and answer only after the commit.
+#include <charconv>
+
+#include "agent/kafka/handlers/handlers.h"
+#include "record/record_batch.h"
+
+namespace sluice::agent {
+
+namespace {
+
+struct PartitionSlot {
+  size_t topic_index = 0;
+  int32_t partition = 0;
+  int16_t error_code = 0;
+  std::string error_message;
+  size_t first_chunk = 0;  // into the request's chunk list
+  size_t chunk_count = 0;
+};
+
+int32_t MaxMessageBytes(const KafkaServices& s, const metadata::TopicInfo& topic) {
+  auto it = topic.configs.find("max.message.bytes");
+  if (it == topic.configs.end()) return s.settings.max_message_bytes;
+  int32_t value = 0;
+  auto [ptr, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
+  return ec == std::errc() ? value : s.settings.max_message_bytes;
+}
+
+// Validates one partition's records and appends its chunks; returns the Kafka error code.
+int16_t CollectChunks(const KafkaServices& s, const metadata::TopicInfo& topic,
+                      int32_t partition, const std::optional<Bytes>& records,
+                      std::vector<PendingChunk>& chunks, std::string& message) {
+  if (!records || records->empty()) {
+    message = "no record batches";
+    return Code(ErrorCode::kCorruptMessage);
+  }
+  if (records->size() > static_cast<size_t>(MaxMessageBytes(s, topic))) {
+    message = "record batch larger than max.message.bytes";
+    return Code(ErrorCode::kMessageTooLarge);
+  }
+  auto batches = SplitBatches(*records);
+  if (!batches.ok()) {
+    message = batches.status().message();
+    return Code(ErrorCode::kCorruptMessage);
+  }
+  ValidationOptions options;
+  std::vector<PendingChunk> out;
+  for (const auto& batch : *batches) {
+    RecordError error = RecordError::kNone;
+    Status valid = ValidateBatch(batch, options, &error);
+    if (!valid.ok()) {
+      message = valid.message();
+      return KafkaErrorCode(error);
+    }
+    if (batch.header.is_transactional()) {
+      message = "transactional batches need a transaction coordinator, which Sluice lacks yet";
+      return Code(ErrorCode::kTransactionalIdAuthorizationFailed);
+    }
+    PendingChunk chunk;
+    chunk.topic = topic.name;
+    chunk.partition = partition;
+    chunk.batch.assign(batch.bytes.begin(), batch.bytes.end());
+    chunk.record_count = batch.header.record_count;
+    chunk.last_offset_delta = batch.header.last_offset_delta;
+    chunk.first_timestamp = batch.header.base_timestamp;
+    chunk.max_timestamp = batch.header.max_timestamp;
+    chunk.producer_id = batch.header.producer_id;
+    chunk.producer_epoch = batch.header.producer_epoch;
+    chunk.base_sequence = batch.header.base_sequence;
+    out.push_back(std::move(chunk));
+  }
+  for (auto& chunk : out) chunks.push_back(std::move(chunk));
+  return 0;
+}
+
+ProduceResponse BuildResponse(const ProduceRequest& req, const std::vector<PartitionSlot>& slots,
+                              const std::vector<metadata::ChunkOutcome>* outcomes) {
+  ProduceResponse response;
+  for (const auto& topic : req.topic_data) {
+    ProduceResponse::TopicProduceResponse t;
+    t.name = topic.name;
+    response.responses.push_back(std::move(t));
+  }
+  for (const auto& slot : slots) {
+    ProduceResponse::PartitionProduceResponse p;
+    p.index = slot.partition;
+    p.error_code = slot.error_code;
+    p.base_offset = -1;
+    p.log_append_time_ms = -1;
+    p.log_start_offset = -1;
+    if (slot.error_code == 0 && outcomes) {
+      // A partition's first batch gives its base offset; any failed batch fails the partition.
+      for (size_t i = 0; i < slot.chunk_count; ++i) {
+        const auto& outcome = (*outcomes)[slot.first_chunk + i];
+        if (outcome.error_code != 0) {
+          p.error_code = outcome.error_code;
+          p.base_offset = -1;
+          break;
+        }
+        if (i == 0) {
+          p.base_offset = outcome.base_offset;
+          p.log_start_offset = outcome.log_start_offset;
+        }
+      }
+    }
+    if (!slot.error_message.empty() && p.error_code != 0) p.error_message = slot.error_message;
+    response.responses[slot.topic_index].partition_responses.push_back(std::move(p));
+  }
+  return response;
+}
+
+}  // namespace
+
+Task<Result<network::ResponseTask>> AdmitProduce(KafkaServices& s, RequestContext ctx,
+                                                 ProduceRequest req) {
+  std::vector<PartitionSlot> slots;
+  std::vector<PendingChunk> chunks;
+  const bool acks_valid = req.acks == 0 || req.acks == 1 || req.acks == -1;
+
+  for (size_t ti = 0; ti < req.topic_data.size(); ++ti) {
+    const auto& topic_data = req.topic_data[ti];
+    std::optional<metadata::TopicInfo> topic;
+    int16_t topic_error = 0;
+    if (!acks_valid) {
+      topic_error = Code(ErrorCode::kInvalidRequiredAcks);
+    } else if (req.transactional_id.has_value()) {
+      topic_error = Code(ErrorCode::kTransactionalIdAuthorizationFailed);
+    } else {
+      auto found = co_await s.topics.Get(topic_data.name);
+      if (!found.ok()) {
+        topic_error = Code(ErrorCode::kRequestTimedOut);  // store unavailable: retriable
+      } else if (!found->has_value()) {
+        topic_error = Code(ErrorCode::kUnknownTopicOrPartition);
+      } else {
+        topic = **found;
+      }
+    }
+    for (const auto& partition_data : topic_data.partition_data) {
+      PartitionSlot slot;
+      slot.topic_index = ti;
+      slot.partition = partition_data.index;
+      slot.error_code = topic_error;
+      if (slot.error_code == 0 &&
+          (partition_data.index < 0 || partition_data.index >= topic->num_partitions)) {
+        slot.error_code = Code(ErrorCode::kUnknownTopicOrPartition);
+      }
+      if (slot.error_code == 0) {
+        slot.first_chunk = chunks.size();
+        slot.error_code = CollectChunks(s, *topic, partition_data.index, partition_data.records,
+                                        chunks, slot.error_message);
+        slot.chunk_count = chunks.size() - slot.first_chunk;
+      }
+      slots.push_back(std::move(slot));
+    }
+  }
+
+  // The batch bytes now live in `chunks`; drop the request's copy before waiting for the commit.
+  for (auto& topic_data : req.topic_data) {
+    for (auto& partition_data : topic_data.partition_data) partition_data.records.reset();
+  }
+  auto done = s.batcher.Append(std::move(chunks));
+  if (req.acks == 0) {
+    co_return []() -> network::ResponseTask { co_return std::nullopt; }();
+  }
+  co_return [](RequestContext ctx, ProduceRequest req, std::vector<PartitionSlot> slots,
+               std::shared_ptr<OneShot<AppendOutcome>> done) -> network::ResponseTask {
+    AppendOutcome outcome = co_await done->Wait();
+    if (!outcome.ok()) {
+      for (auto& slot : slots) {
+        if (slot.error_code == 0) slot.error_code = Code(ErrorCode::kRequestTimedOut);
+      }
+      co_return EncodeResponse(ctx, BuildResponse(req, slots, nullptr));
+    }
+    co_return EncodeResponse(ctx, BuildResponse(req, slots, &*outcome));
+  }(ctx, std::move(req), std::move(slots), std::move(done));
+}
+
+}  // namespace sluice::agent

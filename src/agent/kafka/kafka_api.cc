@@ -1,0 +1,121 @@
+#include "agent/kafka/kafka_api.h"
+
+#include "agent/kafka/handlers/handlers.h"
+#include "protocol/api_keys.h"
+#include "protocol/header.h"
+
+namespace sluice::agent {
+
+namespace {
+
+// Decodes the body, runs the handler after admission, and encodes the response.
+template <typename Request, typename Handler>
+Result<network::ResponseTask> Route(KafkaServices& services, const RequestContext& ctx,
+                                    Reader& reader, Handler handler) {
+  Request request;
+  Status decoded = request.Decode(reader, ctx.api_version);
+  if (!decoded.ok()) return decoded;
+  return [](KafkaServices& services, RequestContext ctx, Request request,
+            Handler handler) -> network::ResponseTask {
+    auto response = co_await handler(services, ctx, std::move(request));
+    co_return EncodeResponse(ctx, response);
+  }(services, ctx, std::move(request), handler);
+}
+
+// KIP-511: a client asking for an ApiVersions version we do not know gets error 35 and our
+// ranges in a v0-shaped body, so it can retry with a version we speak.
+network::ResponseTask UnsupportedApiVersions(RequestContext ctx) {
+  ApiVersionsResponse response;
+  response.error_code = Code(ErrorCode::kUnsupportedVersion);
+  response.api_keys = AdvertisedApis();
+  Writer w;
+  ResponseHeader header;
+  header.correlation_id = ctx.correlation_id;
+  header.Encode(w, 0);
+  response.Encode(w, 0);
+  co_return w.Take();
+}
+
+}  // namespace
+
+KafkaApi::KafkaApi(KafkaServices& services, obs::MetricsRegistry& metrics)
+    : services_(services),
+      requests_(metrics.AddCounter("sluice_kafka_requests_total",
+                                   "Kafka requests received, by API.", {"api"})),
+      request_errors_(metrics.AddCounter(
+          "sluice_kafka_request_errors_total",
+          "Kafka requests refused before handling (bad header, API or version), by reason.",
+          {"reason"})) {}
+
+Task<Result<network::ResponseTask>> KafkaApi::Admit(const network::ConnectionInfo& connection,
+                                                    Bytes frame) {
+  Reader reader(frame);
+  RequestHeader header;
+  Status parsed = header.DecodeAnyVersion(reader);
+  const ApiInfo* api = FindApi(header.api_key);
+  if (!parsed.ok() && !(api && header.api_key == static_cast<int16_t>(ApiKey::kApiVersions))) {
+    request_errors_.WithLabels({"bad_header"}).Inc();
+    co_return parsed;
+  }
+  if (!api || !IsHandledApi(header.api_key)) {
+    request_errors_.WithLabels({"unknown_api"}).Inc();
+    co_return Status::InvalidArgument("unknown api key " + std::to_string(header.api_key));
+  }
+  RequestContext ctx;
+  ctx.api_key = header.api_key;
+  ctx.api_version = header.api_version;
+  ctx.correlation_id = header.correlation_id;
+  ctx.client_id = header.client_id.value_or("");
+  ctx.connection_id = connection.id;
+  requests_.WithLabels({std::string(api->name)}).Inc();
+
+  if (header.api_version < api->min_version || header.api_version > api->max_version) {
+    if (header.api_key == static_cast<int16_t>(ApiKey::kApiVersions)) {
+      co_return UnsupportedApiVersions(ctx);
+    }
+    request_errors_.WithLabels({"unsupported_version"}).Inc();
+    co_return Status::InvalidArgument("unsupported version");  // Kafka closes the connection too
+  }
+
+  auto& s = services_;
+  switch (static_cast<ApiKey>(header.api_key)) {
+    case ApiKey::kApiVersions:
+      co_return Route<ApiVersionsRequest>(s, ctx, reader, HandleApiVersions);
+    case ApiKey::kMetadata:
+      co_return Route<MetadataRequest>(s, ctx, reader, HandleMetadata);
+    case ApiKey::kProduce: {
+      ProduceRequest request;
+      SLUICE_CO_RETURN_IF_ERROR(request.Decode(reader, ctx.api_version));
+      co_return co_await AdmitProduce(s, ctx, std::move(request));
+    }
+    case ApiKey::kFetch:
+      co_return Route<FetchRequest>(s, ctx, reader, HandleFetch);
+    case ApiKey::kListOffsets:
+      co_return Route<ListOffsetsRequest>(s, ctx, reader, HandleListOffsets);
+    case ApiKey::kCreateTopics:
+      co_return Route<CreateTopicsRequest>(s, ctx, reader, HandleCreateTopics);
+    case ApiKey::kDeleteTopics:
+      co_return Route<DeleteTopicsRequest>(s, ctx, reader, HandleDeleteTopics);
+    case ApiKey::kCreatePartitions:
+      co_return Route<CreatePartitionsRequest>(s, ctx, reader, HandleCreatePartitions);
+    case ApiKey::kDescribeConfigs:
+      co_return Route<DescribeConfigsRequest>(s, ctx, reader, HandleDescribeConfigs);
+    case ApiKey::kAlterConfigs:
+      co_return Route<AlterConfigsRequest>(s, ctx, reader, HandleAlterConfigs);
+    case ApiKey::kIncrementalAlterConfigs:
+      co_return Route<IncrementalAlterConfigsRequest>(s, ctx, reader,
+                                                      HandleIncrementalAlterConfigs);
+    case ApiKey::kDescribeCluster:
+      co_return Route<DescribeClusterRequest>(s, ctx, reader, HandleDescribeCluster);
+    case ApiKey::kInitProducerId:
+      co_return Route<InitProducerIdRequest>(s, ctx, reader, HandleInitProducerId);
+    case ApiKey::kOffsetForLeaderEpoch:
+      co_return Route<OffsetForLeaderEpochRequest>(s, ctx, reader, HandleOffsetForLeaderEpoch);
+    default:
+      break;
+  }
+  request_errors_.WithLabels({"not_handled"}).Inc();
+  co_return Status::Unimplemented("api " + std::string(api->name) + " is not handled yet");
+}
+
+}  // namespace sluice::agent

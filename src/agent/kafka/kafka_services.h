@@ -1,0 +1,46 @@
+// What the Kafka API handlers need from the agent, gathered in one place and passed by reference
+// (no global state). Everything here is used from the agent's event loop only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "agent/fetch/partition_reader.h"
+#include "agent/produce/batcher.h"
+#include "agent/topic_cache.h"
+#include "common/clock.h"
+#include "metadata/metadata_store.h"
+
+namespace sluice::agent {
+
+struct KafkaSettings {
+  int32_t node_id = 0;
+  std::string advertised_host = "127.0.0.1";
+  int32_t advertised_port = 9092;
+  std::string cluster_id;
+  bool auto_create_topics = true;
+  int32_t default_num_partitions = 1;
+  int32_t max_message_bytes = 1048588;  // Kafka's message.max.bytes default
+  int64_t default_retention_ms = 7LL * 24 * 3600 * 1000;
+};
+
+struct KafkaServices {
+  asio::any_io_executor executor;
+  KafkaSettings settings;
+  metadata::MetadataStore& store;
+  TopicCache& topics;
+  Batcher& batcher;
+  PartitionReader& reader;
+  const Clock& clock;
+};
+
+// One decoded request's context.
+struct RequestContext {
+  int16_t api_key = 0;
+  int16_t api_version = 0;
+  int32_t correlation_id = 0;
+  std::string client_id;
+  uint64_t connection_id = 0;
+};
+
+}  // namespace sluice::agent

@@ -1,0 +1,83 @@
+#include "agent/topic_cache.h"
+
+namespace sluice::agent {
+
+TopicCache::TopicCache(asio::any_io_executor executor, metadata::MetadataStore& store,
+                       std::chrono::milliseconds ttl)
+    : store_(store), ttl_(ttl), commits_(executor) {}
+
+Task<Result<std::optional<metadata::TopicInfo>>> TopicCache::Get(const std::string& name) {
+  auto now = std::chrono::steady_clock::now();
+  auto it = topics_.find(name);
+  if (it != topics_.end() && now - it->second.loaded < ttl_) co_return it->second.topic;
+  auto loaded = co_await store_.GetTopic(name);
+  Entry entry;
+  entry.loaded = now;
+  if (loaded.ok()) {
+    entry.topic = std::move(loaded).value();
+  } else if (loaded.status().code() != StatusCode::kNotFound) {
+    co_return loaded.status();
+  }
+  auto& slot = topics_[name];
+  // A topic recreated under the same name has a new id: its cached offsets are stale.
+  if (slot.topic && (!entry.topic || slot.topic->id != entry.topic->id)) {
+    std::erase_if(offsets_, [&](const auto& kv) { return kv.first.first == name; });
+  }
+  slot = std::move(entry);
+  co_return slot.topic;
+}
+
+Task<Result<std::vector<metadata::TopicInfo>>> TopicCache::All() {
+  auto listed = co_await store_.ListTopics();
+  if (!listed.ok()) co_return listed.status();
+  auto now = std::chrono::steady_clock::now();
+  for (const auto& topic : *listed) {
+    auto& slot = topics_[topic.name];
+    if (slot.topic && slot.topic->id != topic.id) {
+      std::erase_if(offsets_, [&](const auto& kv) { return kv.first.first == topic.name; });
+    }
+    slot.topic = topic;
+    slot.loaded = now;
+  }
+  co_return listed;
+}
+
+Task<Status> TopicCache::LoadOffsets(const std::string& topic) {
+  auto partitions = co_await store_.GetPartitions(topic);
+  if (!partitions.ok()) co_return partitions.status();
+  for (const auto& p : *partitions) {
+    auto& offsets = offsets_[{topic, p.partition}];
+    // Never move backwards: a commit of ours may have landed after the store was read.
+    offsets.high_watermark = std::max(offsets.high_watermark, p.high_watermark);
+    offsets.log_start_offset = std::max(offsets.log_start_offset, p.log_start_offset);
+  }
+  co_return Status::Ok();
+}
+
+Task<Result<PartitionOffsets>> TopicCache::Offsets(const std::string& topic, int32_t partition) {
+  auto key = std::make_pair(topic, partition);
+  auto it = offsets_.find(key);
+  if (it != offsets_.end()) co_return it->second;
+  SLUICE_CO_RETURN_IF_ERROR(co_await LoadOffsets(topic));
+  it = offsets_.find(key);
+  if (it == offsets_.end()) co_return Status::NotFound("unknown topic or partition");
+  co_return it->second;
+}
+
+void TopicCache::AdvanceHighWatermark(const std::string& topic, int32_t partition,
+                                      int64_t high_watermark, int64_t log_start_offset) {
+  auto it = offsets_.find({topic, partition});
+  // Partitions not yet loaded are read from the store on first use.
+  if (it != offsets_.end()) {
+    it->second.high_watermark = std::max(it->second.high_watermark, high_watermark);
+    it->second.log_start_offset = std::max(it->second.log_start_offset, log_start_offset);
+  }
+  commits_.Notify();
+}
+
+void TopicCache::Invalidate(const std::string& name) {
+  topics_.erase(name);
+  std::erase_if(offsets_, [&](const auto& kv) { return kv.first.first == name; });
+}
+
+}  // namespace sluice::agent
