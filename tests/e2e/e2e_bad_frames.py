@@ -11,52 +11,12 @@ import socket
 import struct
 import sys
 
+import kafka_wire
 from agent_fixture import Agent, check
+from kafka_wire import Reader, read_response, request
 
 API_PRODUCE, API_FETCH, API_METADATA, API_API_VERSIONS = 0, 1, 3, 18
 UNSUPPORTED_VERSION = 35
-
-
-def request(api_key, api_version, correlation_id, body=b"", client_id=b"e2e-bad-frames"):
-    """A request with header v1 (non-flexible): key, version, correlation id, client id."""
-    header = struct.pack(">hhi", api_key, api_version, correlation_id)
-    header += struct.pack(">h", len(client_id)) + client_id
-    payload = header + body
-    return struct.pack(">i", len(payload)) + payload
-
-
-def recv_exact(sock, n):
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            raise ConnectionError(f"connection closed after {len(data)} of {n} bytes")
-        data += chunk
-    return data
-
-
-def read_response(sock):
-    (size,) = struct.unpack(">i", recv_exact(sock, 4))
-    check(0 < size < 64 << 20, f"response size {size}")
-    return recv_exact(sock, size)
-
-
-class Reader:
-    def __init__(self, data):
-        self.data, self.pos = data, 0
-
-    def take(self, fmt):
-        values = struct.unpack_from(fmt, self.data, self.pos)
-        self.pos += struct.calcsize(fmt)
-        return values if len(values) > 1 else values[0]
-
-    def string(self):
-        n = self.take(">h")
-        if n < 0:
-            return None
-        s = self.data[self.pos:self.pos + n].decode()
-        self.pos += n
-        return s
 
 
 def parse_api_versions_v0(body):
@@ -72,9 +32,7 @@ def parse_api_versions_v0(body):
 
 
 def connect(agent):
-    sock = socket.create_connection(("127.0.0.1", agent.kafka_port), timeout=10)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    return sock
+    return kafka_wire.connect(agent.kafka_port)
 
 
 class HealthyClient:
@@ -98,7 +56,8 @@ class HealthyClient:
         check(r.take(">i") == self.correlation_id, f"after {after}: Metadata correlation id")
         brokers = []
         for _ in range(r.take(">i")):
-            node_id, host, port, _rack = r.take(">i"), r.string(), r.take(">i"), r.string()
+            node_id, host, port = r.take(">i"), r.string(), r.take(">i")
+            r.string()  # rack
             brokers.append((node_id, host, port))
         check(("127.0.0.1", self.agent.kafka_port) in [(h, p) for _, h, p in brokers],
               f"after {after}: Metadata brokers {brokers} lack 127.0.0.1:{self.agent.kafka_port}")
