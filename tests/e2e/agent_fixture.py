@@ -52,8 +52,9 @@ class Agent:
         self.binary = sluice_binary()
         self.command = command
         self.extra_args = list(extra_args)
-        self.own_data_dir = data_dir is None
-        self.data_dir = data_dir or tempfile.mkdtemp(prefix="sluice-e2e-")
+        # Logs go next to the data directory, never into it: it belongs to the agent.
+        self.work_dir = tempfile.mkdtemp(prefix="sluice-e2e-")
+        self.data_dir = data_dir or os.path.join(self.work_dir, "data")
         self.kafka_port = kafka_port or free_port()
         self.http_port = http_port or free_port()
         self.env = env
@@ -77,7 +78,7 @@ class Agent:
         if not os.access(self.binary, os.X_OK):
             raise RuntimeError(f"sluice binary not found at {self.binary}")
         self.starts += 1
-        self.log_path = os.path.join(self.data_dir, f"agent-{self.starts}.log")
+        self.log_path = os.path.join(self.work_dir, f"agent-{self.starts}.log")
         log = open(self.log_path, "wb")
         env = dict(os.environ, **(self.env or {}))
         self.proc = subprocess.Popen(self.args(), stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -140,8 +141,7 @@ class Agent:
 
     def cleanup(self):
         self._kill_if_running()
-        if self.own_data_dir:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
+        shutil.rmtree(self.work_dir, ignore_errors=True)
 
     def _kill_if_running(self):
         if self.proc is not None and self.proc.poll() is None:

@@ -52,10 +52,12 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function startAgent(extraArgs = []) {
   const binary = sluiceBinary();
   if (!fs.existsSync(binary)) throw new Error(`sluice binary not found at ${binary}`);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-js-'));
+  // Logs go next to the data directory, never into it: it belongs to the agent.
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-js-'));
+  const dataDir = path.join(workDir, 'data');
   const kafkaPort = await freePort();
   const httpPort = await freePort();
-  const logPath = path.join(dataDir, 'agent.log');
+  const logPath = path.join(workDir, 'agent.log');
   const log = fs.openSync(logPath, 'w');
   const args = ['agent', '-kafkaPort', String(kafkaPort), '-httpPort', String(httpPort),
     '-dataDir', dataDir, '-advertiseHostname', '127.0.0.1', '-batchTimeout', '5ms', ...extraArgs];
@@ -89,12 +91,16 @@ async function startAgent(extraArgs = []) {
     },
     cleanup() {
       if (exitCode === null) child.kill('SIGKILL');
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(workDir, { recursive: true, force: true });
     },
   };
   const deadline = Date.now() + 30000;
   while (Date.now() < deadline) {
-    if (exitCode !== null) throw new Error(`agent exited with ${exitCode}\n${agent.logTail()}`);
+    if (exitCode !== null) {
+      const message = `agent exited with ${exitCode}\n${agent.logTail()}`;
+      agent.cleanup();
+      throw new Error(message);
+    }
     if (await getStatus(httpPort)) return agent;
     await sleep(50);
   }
