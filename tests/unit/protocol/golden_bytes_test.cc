@@ -1,0 +1,188 @@
+// Hand-assembled byte strings, checked field by field against the Kafka protocol guide.
+#include <gtest/gtest.h>
+
+#include <string_view>
+
+#include "protocol/header.h"
+#include "protocol/messages.h"
+
+namespace sluice::protocol {
+namespace {
+
+void Append(Bytes& out, std::string_view s) { out.insert(out.end(), s.begin(), s.end()); }
+
+TEST(GoldenBytesTest, ApiVersionsV3RequestAsLibrdkafkaSendsIt) {
+  Bytes wire{0x00, 0x12,               // api key 18
+             0x00, 0x03,               // version 3
+             0x00, 0x00, 0x00, 0x01,   // correlation id
+             0x00, 0x07};              // client id: INT16 length even in header v2
+  Append(wire, "rdkafka");
+  wire.push_back(0x00);                // header tagged fields
+  wire.push_back(0x0b);                // compact string, length 10 + 1
+  Append(wire, "librdkafka");
+  wire.push_back(0x06);
+  Append(wire, "2.0.2");
+  wire.push_back(0x00);                // body tagged fields
+
+  Reader r(wire);
+  RequestHeader header;
+  ASSERT_TRUE(header.DecodeAnyVersion(r).ok());
+  EXPECT_EQ(header.api_key, 18);
+  EXPECT_EQ(header.api_version, 3);
+  EXPECT_EQ(header.correlation_id, 1);
+  EXPECT_EQ(header.client_id, "rdkafka");
+  ApiVersionsRequest request;
+  ASSERT_TRUE(request.Decode(r, header.api_version).ok());
+  EXPECT_EQ(r.remaining(), 0u);
+  EXPECT_EQ(request.client_software_name, "librdkafka");
+  EXPECT_EQ(request.client_software_version, "2.0.2");
+
+  Writer w;
+  header.Encode(w, RequestHeaderVersion(header.api_key, header.api_version));
+  request.Encode(w, 3);
+  EXPECT_EQ(w.buffer(), wire);
+}
+
+TEST(GoldenBytesTest, MetadataV1Request) {
+  MetadataRequest request;
+  request.topics.emplace();
+  request.topics->push_back({.name = "test"});
+  Writer w;
+  RequestHeader{.api_key = 3, .api_version = 1, .correlation_id = 2, .client_id = "c"}.Encode(
+      w, RequestHeaderVersion(3, 1));
+  request.Encode(w, 1);
+  Bytes expected{0x00, 0x03, 0x00, 0x01, 0, 0, 0, 2, 0x00, 0x01, 'c',
+                 0x00, 0x00, 0x00, 0x01,  // one topic
+                 0x00, 0x04, 't', 'e', 's', 't'};
+  EXPECT_EQ(w.buffer(), expected);
+
+  // v1 null topic array means "all topics".
+  Bytes all{0xff, 0xff, 0xff, 0xff};
+  Reader r(all);
+  MetadataRequest decoded;
+  ASSERT_TRUE(decoded.Decode(r, 1).ok());
+  EXPECT_EQ(decoded.topics, std::nullopt);
+  // v0 has no null array.
+  Reader r0(all);
+  EXPECT_FALSE(decoded.Decode(r0, 0).ok());
+}
+
+TEST(GoldenBytesTest, ProduceV7RequestHeaderAndBody) {
+  Bytes wire{0x00, 0x00,              // Produce
+             0x00, 0x07,              // v7
+             0x00, 0x00, 0x30, 0x39,  // correlation id 12345
+             0x00, 0x08};
+  Append(wire, "producer");
+  Bytes body{0xff, 0xff,              // transactional id null
+             0xff, 0xff,              // acks -1
+             0x00, 0x00, 0x75, 0x30,  // timeout 30000
+             0x00, 0x00, 0x00, 0x01,  // one topic
+             0x00, 0x01, 't',
+             0x00, 0x00, 0x00, 0x01,  // one partition
+             0x00, 0x00, 0x00, 0x02,  // index 2
+             0x00, 0x00, 0x00, 0x03, 0xaa, 0xbb, 0xcc};
+  wire.insert(wire.end(), body.begin(), body.end());
+
+  Reader r(wire);
+  RequestHeader header;
+  ASSERT_TRUE(header.DecodeAnyVersion(r).ok());
+  EXPECT_EQ(RequestHeaderVersion(0, 7), 1);
+  EXPECT_EQ(header.api_key, 0);
+  EXPECT_EQ(header.api_version, 7);
+  EXPECT_EQ(header.correlation_id, 12345);
+  EXPECT_EQ(header.client_id, "producer");
+  ProduceRequest request;
+  ASSERT_TRUE(request.Decode(r, 7).ok());
+  EXPECT_EQ(request.transactional_id, std::nullopt);
+  EXPECT_EQ(request.acks, -1);
+  EXPECT_EQ(request.timeout_ms, 30000);
+  ASSERT_EQ(request.topic_data.size(), 1u);
+  EXPECT_EQ(request.topic_data[0].name, "t");
+  ASSERT_EQ(request.topic_data[0].partition_data.size(), 1u);
+  EXPECT_EQ(request.topic_data[0].partition_data[0].index, 2);
+  EXPECT_EQ(request.topic_data[0].partition_data[0].records, (Bytes{0xaa, 0xbb, 0xcc}));
+  Writer w;
+  header.Encode(w, 1);
+  request.Encode(w, 7);
+  EXPECT_EQ(w.buffer(), wire);
+}
+
+Bytes ApiVersionsV3ResponseWithTags(bool with_unknown_tag) {
+  Bytes b{0x00, 0x00,              // error code
+          0x02,                    // compact array: 1 element
+          0x00, 0x12, 0x00, 0x00, 0x00, 0x03,
+          0x00,                    // element tagged fields
+          0x00, 0x00, 0x00, 0x00,  // throttle time
+          static_cast<uint8_t>(with_unknown_tag ? 0x02 : 0x01),
+          0x01, 0x08, 0, 0, 0, 0, 0, 0, 0, 5};  // tag 1 = finalized_features_epoch 5
+  if (with_unknown_tag) {
+    Bytes unknown{0x07, 0x02, 0xde, 0xad};  // tag 7, two bytes
+    b.insert(b.end(), unknown.begin(), unknown.end());
+  }
+  return b;
+}
+
+TEST(GoldenBytesTest, FlexibleResponseWithTaggedField) {
+  ApiVersionsResponse response;
+  response.api_keys.push_back({.api_key = 18, .min_version = 0, .max_version = 3});
+  response.finalized_features_epoch = 5;
+  Writer w;
+  response.Encode(w, 3);
+  EXPECT_EQ(w.buffer(), ApiVersionsV3ResponseWithTags(false));
+
+  // A default-valued tagged field is not written at all.
+  response.finalized_features_epoch = -1;
+  Writer w2;
+  response.Encode(w2, 3);
+  EXPECT_EQ(w2.size(), w.size() - 10);  // tag, size and 8 value bytes
+  EXPECT_EQ(w2.buffer().back(), 0x00);
+}
+
+TEST(GoldenBytesTest, UnknownTaggedFieldsAreSkippedAndKept) {
+  Bytes wire = ApiVersionsV3ResponseWithTags(true);
+  Reader r(wire);
+  ApiVersionsResponse response;
+  ASSERT_TRUE(response.Decode(r, 3).ok());
+  EXPECT_EQ(r.remaining(), 0u);
+  EXPECT_EQ(response.finalized_features_epoch, 5);
+  ASSERT_EQ(response.unknown_tags.size(), 1u);
+  EXPECT_EQ(response.unknown_tags[0].tag, 7u);
+  Writer w;
+  response.Encode(w, 3);
+  EXPECT_EQ(w.buffer(), wire);
+}
+
+TEST(GoldenBytesTest, UnknownTagInNestedStruct) {
+  Bytes wire{0x00, 0x00, 0x02, 0x00, 0x01, 0x00, 0x00, 0x00, 0x09,
+             0x01, 0x63, 0x01, 0x42,  // element: 1 tagged field, tag 99, 1 byte
+             0x00, 0x00, 0x00, 0x00, 0x00};
+  Reader r(wire);
+  ApiVersionsResponse response;
+  ASSERT_TRUE(response.Decode(r, 3).ok());
+  ASSERT_EQ(response.api_keys.size(), 1u);
+  EXPECT_EQ(response.api_keys[0].max_version, 9);
+  ASSERT_EQ(response.api_keys[0].unknown_tags.size(), 1u);
+  EXPECT_EQ(response.api_keys[0].unknown_tags[0].data, Bytes{0x42});
+  Writer w;
+  response.Encode(w, 3);
+  EXPECT_EQ(w.buffer(), wire);
+}
+
+TEST(GoldenBytesTest, MalformedKnownTagIsCorruption) {
+  // Tag 1 (an int64) announced with only two bytes.
+  Bytes wire{0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x02, 0x00, 0x05};
+  Reader r(wire);
+  ApiVersionsResponse response;
+  EXPECT_EQ(response.Decode(r, 3).code(), StatusCode::kCorruption);
+}
+
+TEST(GoldenBytesTest, HugeArrayCountIsRejectedWithoutAllocating) {
+  // Metadata v1 request claiming 2^31-1 topics in 4 bytes of input.
+  Bytes wire{0x7f, 0xff, 0xff, 0xff};
+  Reader r(wire);
+  MetadataRequest request;
+  EXPECT_EQ(request.Decode(r, 1).code(), StatusCode::kCorruption);
+}
+
+}  // namespace
+}  // namespace sluice::protocol
