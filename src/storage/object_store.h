@@ -1,5 +1,6 @@
 // The object-store interface: every byte of record data lives behind it. Back ends: mem://, file://
-// (and s3:// later). Objects are immutable: written once whole, read by byte range, deleted in batches.
+// (and s3:// later). Objects are immutable: written once whole, read by byte range, deleted in
+// batches.
 #pragma once
 
 #include <cstdint>
