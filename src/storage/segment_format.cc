@@ -103,8 +103,7 @@ Result<SegmentFooter> DecodeFooter(ByteView footer, uint64_t data_size) {
     c.producer_id = r.Get<int64_t>();
     c.producer_epoch = r.Get<int16_t>();
     c.base_sequence = r.Get<int32_t>();
-    if (!r.ok())
-      return Status::Corruption("segment footer truncated in chunk " + std::to_string(i));
+    if (!r.ok()) return Status::Corruption("segment footer truncated in chunk " + std::to_string(i));
     if (c.partition < 0 || c.record_count < 0 || c.last_offset_delta < 0)
       return Status::Corruption("segment chunk " + std::to_string(i) + " has negative fields");
     if (c.byte_offset < next_free || c.byte_offset > data_size ||
