@@ -379,7 +379,7 @@ def emit_struct_impl(s, msg, qual, top):
     regular = [f for f in s.fields if f.tag is None]
     tagged = sorted([f for f in s.fields if f.tag is not None], key=lambda f: f.tag)
     out = [f"void {qual}::Encode(Writer& w, int16_t version) const {{",
-           f"  [[maybe_unused]] const bool flex = {flex_init};"]
+           f"  [[maybe_unused]] const bool flex = {flex_init};", "  (void)version;"]
     for f in regular:
         out += guarded(version_cond(f.versions, msg), encode_field(f, msg))
     if msg.flexible:
@@ -397,7 +397,7 @@ def emit_struct_impl(s, msg, qual, top):
     out.append("")
     decode_name = "DecodeBody" if top else "Decode"
     out += [f"void {qual}::{decode_name}(Reader& r, int16_t version) {{",
-            f"  [[maybe_unused]] const bool flex = {flex_init};"]
+            f"  [[maybe_unused]] const bool flex = {flex_init};", "  (void)version;"]
     for f in regular:
         out += guarded(version_cond(f.versions, msg), decode_field(f, msg))
     if msg.flexible:
