@@ -65,8 +65,8 @@ Bytes BuildBatch(const BatchBuildOptions& options, const std::vector<RecordToBui
   Bytes out;
   out.reserve(kBatchHeaderSize + body.size());
   PutBigEndian<int64_t>(out, options.base_offset);
-  PutBigEndian<int32_t>(out, static_cast<int32_t>(kBatchHeaderSize - kBatchLengthFieldsSize +
-                                                  body.size()));
+  PutBigEndian<int32_t>(
+      out, static_cast<int32_t>(kBatchHeaderSize - kBatchLengthFieldsSize + body.size()));
   PutBigEndian<int32_t>(out, options.partition_leader_epoch);
   out.push_back(static_cast<uint8_t>(kCurrentMagic));
   PutBigEndian<uint32_t>(out, 0);  // CRC, filled below

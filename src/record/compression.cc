@@ -20,8 +20,7 @@ constexpr size_t kXerialHeaderSize = 16;
 constexpr size_t kXerialBlockSize = 32 * 1024;  // snappy-java's default block size
 
 Status TooLarge(size_t limit) {
-  return Status::ResourceExhausted("decompressed data exceeds " + std::to_string(limit) +
-                                   " bytes");
+  return Status::ResourceExhausted("decompressed data exceeds " + std::to_string(limit) + " bytes");
 }
 
 // Grows `out` for a streaming decoder without exceeding the limit by more than one byte, so the
@@ -102,7 +101,8 @@ Result<Bytes> SnappyRawDecompress(ByteView input, size_t max_output) {
 }
 
 Result<Bytes> SnappyXerialDecompress(ByteView input, size_t max_output) {
-  if (input.size() < kXerialHeaderSize) return Status::Corruption("snappy: truncated xerial header");
+  if (input.size() < kXerialHeaderSize)
+    return Status::Corruption("snappy: truncated xerial header");
   ByteView rest = input.subspan(kXerialHeaderSize);
   Bytes out;
   while (!rest.empty()) {
@@ -146,7 +146,8 @@ Result<Bytes> Lz4Decompress(ByteView input, size_t max_output) {
     size_t src_size = input.size() - consumed;
     hint = LZ4F_decompress(dctx, out.data() + used, &dst_size, input.data() + consumed, &src_size,
                            nullptr);
-    if (LZ4F_isError(hint)) return Status::Corruption(std::string("lz4: ") + LZ4F_getErrorName(hint));
+    if (LZ4F_isError(hint))
+      return Status::Corruption(std::string("lz4: ") + LZ4F_getErrorName(hint));
     used += dst_size;
     consumed += src_size;
     if (used > max_output) return TooLarge(max_output);
@@ -158,7 +159,8 @@ Result<Bytes> Lz4Decompress(ByteView input, size_t max_output) {
     size_t dst_size = out.size() - used;
     size_t src_size = 0;
     hint = LZ4F_decompress(dctx, out.data() + used, &dst_size, nullptr, &src_size, nullptr);
-    if (LZ4F_isError(hint)) return Status::Corruption(std::string("lz4: ") + LZ4F_getErrorName(hint));
+    if (LZ4F_isError(hint))
+      return Status::Corruption(std::string("lz4: ") + LZ4F_getErrorName(hint));
     used += dst_size;
     if (used > max_output) return TooLarge(max_output);
     if (dst_size == 0) break;

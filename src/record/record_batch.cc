@@ -26,9 +26,7 @@ int16_t KafkaErrorCode(RecordError error) {
   return 2;
 }
 
-uint32_t BatchView::ComputeCrc() const {
-  return Crc32c(bytes.subspan(kBatchAttributesOffset));
-}
+uint32_t BatchView::ComputeCrc() const { return Crc32c(bytes.subspan(kBatchAttributesOffset)); }
 
 Result<BatchView> ParseBatch(ByteView bytes) {
   if (bytes.size() < kBatchMagicOffset + 1)
@@ -68,7 +66,8 @@ Result<std::vector<BatchView>> SplitBatches(ByteView records) {
       return Status::Corruption("partial record batch at byte " + std::to_string(at));
     int32_t length = LoadBigEndian<int32_t>(rest.data() + 8);
     // Every format has at least the leader epoch/crc and the magic byte after the length.
-    if (length < 5) return Status::Corruption("impossible record batch length " + std::to_string(length));
+    if (length < 5)
+      return Status::Corruption("impossible record batch length " + std::to_string(length));
     size_t total = kBatchLengthFieldsSize + static_cast<size_t>(length);
     if (total > rest.size())
       return Status::Corruption("partial record batch at byte " + std::to_string(at));

@@ -89,7 +89,8 @@ Result<std::vector<BatchView>> SplitBatches(ByteView records);
 
 struct ValidationOptions {
   size_t max_decompressed_bytes = 64 * 1024 * 1024;
-  bool allow_control_batches = false;  // clients may not produce control (transaction marker) batches
+  bool allow_control_batches =
+      false;  // clients may not produce control (transaction marker) batches
 };
 
 // Checks everything a broker must check before storing a batch: magic, lengths, CRC, counts,

@@ -39,8 +39,8 @@ std::optional<Bytes> Copy(const std::optional<ByteView>& v) {
 Status WalkRecords(ByteView data, const BatchHeader& header, std::vector<Record>* out) {
   const int32_t count = header.record_count;
   if (count < 0 || static_cast<size_t>(count) > data.size() / kMinRecordSize)
-    return Status::Corruption("record count " + std::to_string(count) +
-                              " impossible for " + std::to_string(data.size()) + " bytes");
+    return Status::Corruption("record count " + std::to_string(count) + " impossible for " +
+                              std::to_string(data.size()) + " bytes");
   if (out) out->reserve(out->size() + count);
   ByteView in = data;
   for (int32_t i = 0; i < count; ++i) {
@@ -72,11 +72,10 @@ Status WalkRecords(ByteView data, const BatchHeader& header, std::vector<Record>
       record = &out->emplace_back();
       record->offset = static_cast<int64_t>(static_cast<uint64_t>(header.base_offset) +
                                             static_cast<uint64_t>(offset_delta));
-      record->timestamp =
-          header.timestamp_type() == TimestampType::kLogAppendTime
-              ? header.max_timestamp
-              : static_cast<int64_t>(static_cast<uint64_t>(header.base_timestamp) +
-                                     static_cast<uint64_t>(timestamp_delta));
+      record->timestamp = header.timestamp_type() == TimestampType::kLogAppendTime
+                              ? header.max_timestamp
+                              : static_cast<int64_t>(static_cast<uint64_t>(header.base_timestamp) +
+                                                     static_cast<uint64_t>(timestamp_delta));
       record->attributes = attributes;
       record->key = Copy(key);
       record->value = Copy(value);
@@ -87,8 +86,7 @@ Status WalkRecords(ByteView data, const BatchHeader& header, std::vector<Record>
       if (!ReadNullableBytes(body, false, &hkey)) return Invalid(i, "bad header key");
       if (!ReadNullableBytes(body, true, &hvalue)) return Invalid(i, "bad header value");
       if (record) {
-        record->headers.push_back(
-            RecordHeader{std::string(AsString(*hkey)), Copy(hvalue)});
+        record->headers.push_back(RecordHeader{std::string(AsString(*hkey)), Copy(hvalue)});
       }
     }
     if (!body.empty()) return Invalid(i, "trailing bytes inside record");
@@ -103,7 +101,7 @@ Result<Bytes> DecompressRecords(const BatchView& batch, size_t max_bytes, Record
   Result<Bytes> data = Decompress(batch.header.codec(), batch.records_section(), max_bytes);
   if (!data.ok()) {
     *error = data.status().code() == StatusCode::kResourceExhausted ? RecordError::kRecordTooLarge
-                                                                     : RecordError::kCorruptMessage;
+                                                                    : RecordError::kCorruptMessage;
   }
   return data;
 }

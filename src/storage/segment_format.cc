@@ -103,7 +103,8 @@ Result<SegmentFooter> DecodeFooter(ByteView footer, uint64_t data_size) {
     c.producer_id = r.Get<int64_t>();
     c.producer_epoch = r.Get<int16_t>();
     c.base_sequence = r.Get<int32_t>();
-    if (!r.ok()) return Status::Corruption("segment footer truncated in chunk " + std::to_string(i));
+    if (!r.ok())
+      return Status::Corruption("segment footer truncated in chunk " + std::to_string(i));
     if (c.partition < 0 || c.record_count < 0 || c.last_offset_delta < 0)
       return Status::Corruption("segment chunk " + std::to_string(i) + " has negative fields");
     if (c.byte_offset < next_free || c.byte_offset > data_size ||
@@ -118,6 +119,20 @@ Result<SegmentFooter> DecodeFooter(ByteView footer, uint64_t data_size) {
 }
 
 }  // namespace
+
+ChunkMeta ChunkMetaForBatch(std::string topic, int32_t partition, const BatchHeader& header) {
+  ChunkMeta meta;
+  meta.topic = std::move(topic);
+  meta.partition = partition;
+  meta.record_count = header.record_count;
+  meta.last_offset_delta = header.last_offset_delta;
+  meta.first_timestamp = header.base_timestamp;
+  meta.max_timestamp = header.max_timestamp;
+  meta.producer_id = header.producer_id;
+  meta.producer_epoch = header.producer_epoch;
+  meta.base_sequence = header.base_sequence;
+  return meta;
+}
 
 void SegmentWriter::AddChunk(ChunkMeta meta, ByteView batch_bytes) {
   meta.byte_offset = data_.size();

@@ -17,6 +17,7 @@
 
 #include "common/bytes.h"
 #include "common/status.h"
+#include "record/record_batch.h"
 
 namespace sluice {
 
@@ -40,6 +41,9 @@ struct ChunkMeta {
 
   bool operator==(const ChunkMeta&) const = default;
 };
+
+// Chunk metadata for one validated v2 batch of `topic`/`partition` (byte range left to the writer).
+ChunkMeta ChunkMetaForBatch(std::string topic, int32_t partition, const BatchHeader& header);
 
 struct SegmentFooter {
   uint32_t version = kSegmentFooterVersion;

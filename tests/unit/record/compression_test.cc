@@ -15,7 +15,8 @@ Bytes SampleData(size_t size) {
   std::mt19937 rng(7);
   Bytes data(size);
   // Half-compressible: repeated words with random bytes sprinkled in.
-  for (size_t i = 0; i < size; ++i) data[i] = (i % 7 == 0) ? static_cast<uint8_t>(rng()) : "kafka"[i % 5];
+  for (size_t i = 0; i < size; ++i)
+    data[i] = (i % 7 == 0) ? static_cast<uint8_t>(rng()) : "kafka"[i % 5];
   return data;
 }
 
@@ -79,9 +80,9 @@ TEST(CompressionTest, SnappyCompressesXerialFramed) {
 TEST(CompressionTest, DecodesHandMadeXerialBuffer) {
   // Header: magic, version 1, compatible version 1; then two blocks [int32 BE length][raw snappy].
   // Raw snappy "hello" = length varint 5, literal tag (5-1)<<2, the bytes.
-  Bytes buf = {0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0, 0, 0, 0, 1, 0, 0, 0, 1,
-               0,    0,   0,   7,   0x05, 0x10, 'h', 'e', 'l', 'l', 'o',
-               0,    0,   0,   8,   0x06, 0x14, ' ', 'w', 'o', 'r', 'l', 'd'};
+  Bytes buf = {0x82, 'S', 'N', 'A', 'P', 'P',  'Y',  0,    0,    0,   0,   1,   0,
+               0,    0,   1,   0,   0,   0,    7,    0x05, 0x10, 'h', 'e', 'l', 'l',
+               'o',  0,   0,   0,   8,   0x06, 0x14, ' ',  'w',  'o', 'r', 'l', 'd'};
   Result<Bytes> out = Decompress(CompressionCodec::kSnappy, buf, 100);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_EQ(AsString(*out), "hello world");

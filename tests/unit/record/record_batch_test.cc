@@ -56,19 +56,19 @@ TEST(RecordBatchTest, BuilderMatchesHandAssembledLayout) {
   Bytes built = BuildBatch(options, {{ToBytes("k"), ToBytes("v"), {}, 1000}});
 
   Bytes expected;
-  PutBigEndian<int64_t>(expected, 5);           // baseOffset
-  PutBigEndian<int32_t>(expected, 49 + 9);      // batchLength
-  PutBigEndian<int32_t>(expected, -1);          // partitionLeaderEpoch
-  expected.push_back(2);                        // magic
-  PutBigEndian<uint32_t>(expected, 0);          // crc placeholder
-  PutBigEndian<int16_t>(expected, 0);           // attributes
-  PutBigEndian<int32_t>(expected, 0);           // lastOffsetDelta
-  PutBigEndian<int64_t>(expected, 1000);        // baseTimestamp
-  PutBigEndian<int64_t>(expected, 1000);        // maxTimestamp
-  PutBigEndian<int64_t>(expected, 77);          // producerId
-  PutBigEndian<int16_t>(expected, 3);           // producerEpoch
-  PutBigEndian<int32_t>(expected, 9);           // baseSequence
-  PutBigEndian<int32_t>(expected, 1);           // recordCount
+  PutBigEndian<int64_t>(expected, 5);       // baseOffset
+  PutBigEndian<int32_t>(expected, 49 + 9);  // batchLength
+  PutBigEndian<int32_t>(expected, -1);      // partitionLeaderEpoch
+  expected.push_back(2);                    // magic
+  PutBigEndian<uint32_t>(expected, 0);      // crc placeholder
+  PutBigEndian<int16_t>(expected, 0);       // attributes
+  PutBigEndian<int32_t>(expected, 0);       // lastOffsetDelta
+  PutBigEndian<int64_t>(expected, 1000);    // baseTimestamp
+  PutBigEndian<int64_t>(expected, 1000);    // maxTimestamp
+  PutBigEndian<int64_t>(expected, 77);      // producerId
+  PutBigEndian<int16_t>(expected, 3);       // producerEpoch
+  PutBigEndian<int32_t>(expected, 9);       // baseSequence
+  PutBigEndian<int32_t>(expected, 1);       // recordCount
   // length 8, attrs, tsDelta 0, offsetDelta 0, key len 1 "k", value len 1 "v", 0 headers.
   for (int b : {0x10, 0x00, 0x00, 0x00, 0x02, int{'k'}, 0x02, int{'v'}, 0x00}) {
     expected.push_back(static_cast<uint8_t>(b));

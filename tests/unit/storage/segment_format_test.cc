@@ -80,6 +80,28 @@ TEST(SegmentFormatTest, RoundTripsFooterAndChunkBytes) {
   EXPECT_EQ(footer->chunks[2].topic_id[0], 3);
 }
 
+TEST(SegmentFormatTest, ChunkMetaComesFromTheBatchHeader) {
+  BatchBuildOptions options;
+  options.producer_id = 5;
+  options.producer_epoch = 1;
+  options.base_sequence = 40;
+  Bytes batch = BuildBatch(options, {{std::nullopt, ToBytes("a"), {}, 300},
+                                     {std::nullopt, ToBytes("b"), {}, 900},
+                                     {std::nullopt, ToBytes("c"), {}, 600}});
+  Result<BatchView> view = ParseBatch(batch);
+  ASSERT_TRUE(view.ok());
+  ChunkMeta meta = ChunkMetaForBatch("t", 7, view->header);
+  EXPECT_EQ(meta.topic, "t");
+  EXPECT_EQ(meta.partition, 7);
+  EXPECT_EQ(meta.record_count, 3);
+  EXPECT_EQ(meta.last_offset_delta, 2);
+  EXPECT_EQ(meta.first_timestamp, 300);
+  EXPECT_EQ(meta.max_timestamp, 900);
+  EXPECT_EQ(meta.producer_id, 5);
+  EXPECT_EQ(meta.producer_epoch, 1);
+  EXPECT_EQ(meta.base_sequence, 40);
+}
+
 TEST(SegmentFormatTest, TrailerIsLittleEndianLengthThenMagic) {
   Built b = BuildObject();
   const uint8_t* t = b.object.data() + b.object.size() - 8;
