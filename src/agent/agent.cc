@@ -69,7 +69,7 @@ class Agent::Impl {
   std::unique_ptr<KafkaServices> services_;
   std::unique_ptr<KafkaApi> api_;
   std::unique_ptr<network::KafkaServer> kafka_;
-  std::unique_ptr<network::HttpServer> http_;
+  std::unique_ptr<HttpServer> http_;
   bool ready_ = false;
   bool draining_ = false;
   int signals_seen_ = 0;
@@ -107,20 +107,21 @@ Status Agent::Impl::Open() {
   store_ = std::move(store).value();
 
   // Migrations and the cluster id are needed before anything is served.
-  auto prepare = [this]() -> Task<Result<std::string>> {
+  auto prepare = [this]() -> Task<Status> {
     Status migrated = co_await store_->Migrate();
     if (!migrated.ok()) co_return migrated;
-    co_return co_await store_->ClusterId();
+    auto cluster = co_await store_->ClusterId();
+    if (!cluster.ok()) co_return cluster.status();
+    cluster_id_ = *cluster;
+    co_return Status::Ok();
   };
-  Result<std::string> cluster = Status::Internal("not run");
-  asio::co_spawn(io_, prepare(), [&](std::exception_ptr e, Result<std::string> r) {
-    cluster = e ? Result<std::string>(Status::Internal("exception during start-up")) : std::move(r);
+  Status prepared = Status::Internal("start-up did not finish");
+  asio::co_spawn(io_, prepare(), [&](std::exception_ptr e, Status status) {
+    prepared = e ? Status::Internal("exception during start-up") : std::move(status);
   });
   io_.run();
   io_.restart();
-  if (!cluster.ok()) return cluster.status();
-  cluster_id_ = *cluster;
-  return Status::Ok();
+  return prepared;
 }
 
 void Agent::Impl::OnCommitted(const metadata::CommitRequest& request,
@@ -232,12 +233,12 @@ Status Agent::Impl::StartServers() {
     services_->settings.advertised_port = kafka_->port();
   }
 
-  network::HttpServerOptions http_options;
-  http_options.listen_address = config_.http_listen_address;
+  HttpServerOptions http_options;
+  http_options.address = config_.http_listen_address;
   http_options.port = config_.http_port;
-  http_ = std::make_unique<network::HttpServer>(ex, http_options);
-  http_->Route("GET", "/v1/status", [this](const network::HttpRequest&) -> Task<network::HttpResponse> {
-    network::HttpResponse response;
+  http_ = std::make_unique<HttpServer>(ex, http_options, &logger_);
+  http_->Route("GET", "/v1/status", [this](const HttpRequest&) -> Task<HttpResponse> {
+    HttpResponse response;
     response.status = ready_ && !draining_ ? 200 : 503;
     response.content_type = "application/json";
     std::string roles;
@@ -252,9 +253,9 @@ Status Agent::Impl::StartServers() {
                     (draining_ ? "true" : "false") + "}";
     co_return response;
   });
-  http_->Route("GET", "/metrics", [this](const network::HttpRequest&) -> Task<network::HttpResponse> {
+  http_->Route("GET", "/metrics", [this](const HttpRequest&) -> Task<HttpResponse> {
     RefreshMetrics();
-    network::HttpResponse response;
+    HttpResponse response;
     response.status = 200;
     response.content_type = std::string(obs::MetricsRegistry::kContentType);
     response.body = metrics_.RenderPrometheus();
@@ -273,7 +274,7 @@ Task<void> Agent::Impl::Shutdown() {
   // Let the in-flight responses reach their sockets.
   asio::steady_timer settle(io_, std::chrono::milliseconds(50));
   co_await settle.async_wait(asio::use_awaitable);
-  if (http_) http_->Stop();
+  if (http_) co_await http_->Stop(std::chrono::milliseconds(200));
   logger_.Info("stopped");
   io_.stop();
 }
@@ -306,15 +307,22 @@ Status Agent::Impl::Run() {
 
   std::string roles;
   for (auto role : config_.roles) roles += (roles.empty() ? "" : ",") + std::string(AgentRoleName(role));
-  logger_.Info("sluice agent ready",
-               {{"version", kVersion},
-                {"cluster_id", cluster_id_},
-                {"roles", roles},
-                {"kafka", config_.advertise_hostname + ":" +
-                              std::to_string(kafka_ ? kafka_->port() : 0)},
-                {"http", config_.http_listen_address + ":" + std::to_string(http_->port())},
-                {"bucket", objects_->Describe()},
-                {"metadata", config_.metadata_url}});
+  const std::string kafka_at =
+      kafka_ ? config_.advertise_hostname + ":" + std::to_string(kafka_->port()) : "none";
+  const std::string http_at = config_.http_listen_address + ":" + std::to_string(http_->port());
+  const std::string bucket = objects_->Describe();
+  logger_.Info("sluice agent ready", {{"version", kVersion},
+                                      {"cluster_id", cluster_id_},
+                                      {"roles", roles},
+                                      {"kafka", kafka_at},
+                                      {"http", http_at},
+                                      {"bucket", bucket},
+                                      {"metadata", config_.metadata_url}});
+  if (kafka_) {
+    std::printf("Sluice is ready. Kafka clients: bootstrap.servers=%s  HTTP: http://%s/v1/status\n",
+                kafka_at.c_str(), http_at.c_str());
+    std::fflush(stdout);
+  }
   io_.run();
   blocking_.join();
   return Status::Ok();

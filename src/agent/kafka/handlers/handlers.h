@@ -5,6 +5,8 @@
 #include "agent/kafka/kafka_services.h"
 #include "agent/kafka/topic_configs.h"
 #include "network/kafka_server.h"
+#include "protocol/error_codes.h"
+#include "protocol/header.h"
 #include "protocol/messages.h"
 
 namespace sluice::agent {

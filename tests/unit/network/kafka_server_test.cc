@@ -1,0 +1,136 @@
+// The Kafka TCP server: framing, in-order responses under out-of-order completion, frame limits,
+// and that a bad connection never disturbs another.
+#include "network/kafka_server.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "common/asio.h"
+
+namespace sluice::network {
+namespace {
+
+using tcp = asio::ip::tcp;
+
+// Echoes each frame back after a delay named by its first byte (in ms), so later requests can
+// finish first; a frame starting with 0xFF gets no response; 0xEE is refused (closes).
+class EchoHandler : public KafkaRequestHandler {
+ public:
+  explicit EchoHandler(asio::any_io_executor ex) : ex_(ex) {}
+  Task<Result<ResponseTask>> Admit(const ConnectionInfo&, Bytes frame) override {
+    if (frame[0] == 0xEE) co_return Status::InvalidArgument("refused");
+    co_return [](asio::any_io_executor ex, Bytes frame) -> ResponseTask {
+      if (frame[0] == 0xFF) co_return std::nullopt;
+      asio::steady_timer timer(ex, std::chrono::milliseconds(frame[0]));
+      co_await timer.async_wait(asio::use_awaitable);
+      co_return frame;
+    }(ex_, std::move(frame));
+  }
+
+ private:
+  asio::any_io_executor ex_;
+};
+
+class KafkaServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    KafkaServerOptions options;
+    options.listen_address = "127.0.0.1";
+    options.port = 0;
+    options.max_frame_bytes = 1024;
+    handler_ = std::make_unique<EchoHandler>(io_.get_executor());
+    server_ = std::make_unique<KafkaServer>(io_.get_executor(), *handler_, options);
+    ASSERT_TRUE(server_->Start().ok());
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  void TearDown() override {
+    asio::post(io_, [this] { server_->Stop(); });
+    io_.stop();
+    thread_.join();
+  }
+
+  tcp::socket Connect() {
+    tcp::socket socket(client_io_);
+    socket.connect({asio::ip::make_address("127.0.0.1"), server_->port()});
+    return socket;
+  }
+  static void SendFrame(tcp::socket& s, const Bytes& body) {
+    uint32_t n = static_cast<uint32_t>(body.size());
+    uint8_t size[4] = {uint8_t(n >> 24), uint8_t(n >> 16), uint8_t(n >> 8), uint8_t(n)};
+    asio::write(s, asio::buffer(size));
+    asio::write(s, asio::buffer(body));
+  }
+  static Bytes ReadFrame(tcp::socket& s) {
+    uint8_t size[4];
+    asio::read(s, asio::buffer(size));
+    Bytes body((size[0] << 24) | (size[1] << 16) | (size[2] << 8) | size[3]);
+    asio::read(s, asio::buffer(body));
+    return body;
+  }
+  static bool ClosedByPeer(tcp::socket& s) {
+    uint8_t byte;
+    boost::system::error_code ec;
+    asio::read(s, asio::buffer(&byte, 1), ec);
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  }
+
+  asio::io_context io_;
+  asio::io_context client_io_;
+  std::unique_ptr<EchoHandler> handler_;
+  std::unique_ptr<KafkaServer> server_;
+  std::thread thread_;
+};
+
+Bytes Frame(uint8_t delay_ms, uint8_t tag) { return Bytes{delay_ms, tag, 0, 0, 0, 0, 0, 0}; }
+
+TEST_F(KafkaServerTest, PipelinedResponsesComeBackInRequestOrder) {
+  auto s = Connect();
+  // The first request is the slowest; responses must still follow request order.
+  SendFrame(s, Frame(60, 1));
+  SendFrame(s, Frame(1, 2));
+  SendFrame(s, Frame(30, 3));
+  EXPECT_EQ(ReadFrame(s), Frame(60, 1));
+  EXPECT_EQ(ReadFrame(s), Frame(1, 2));
+  EXPECT_EQ(ReadFrame(s), Frame(30, 3));
+}
+
+TEST_F(KafkaServerTest, RequestsWithoutResponseAreSkipped) {
+  auto s = Connect();
+  SendFrame(s, Frame(0xFF, 1));
+  SendFrame(s, Frame(1, 2));
+  EXPECT_EQ(ReadFrame(s), Frame(1, 2));
+}
+
+TEST_F(KafkaServerTest, OversizedFrameClosesOnlyThatConnection) {
+  auto good = Connect();
+  auto bad = Connect();
+  uint8_t huge[4] = {0x7F, 0xFF, 0xFF, 0xFF};
+  asio::write(bad, asio::buffer(huge));
+  EXPECT_TRUE(ClosedByPeer(bad));
+  SendFrame(good, Frame(1, 9));
+  EXPECT_EQ(ReadFrame(good), Frame(1, 9));
+}
+
+TEST_F(KafkaServerTest, TinyAndRefusedFramesClose) {
+  auto tiny = Connect();
+  SendFrame(tiny, Bytes{1, 2, 3});  // shorter than any request header
+  EXPECT_TRUE(ClosedByPeer(tiny));
+  auto refused = Connect();
+  SendFrame(refused, Frame(0xEE, 0));
+  EXPECT_TRUE(ClosedByPeer(refused));
+}
+
+TEST_F(KafkaServerTest, TruncatedFrameThenCloseLeavesServerWorking) {
+  {
+    auto s = Connect();
+    uint8_t partial[6] = {0, 0, 0, 100, 1, 2};
+    asio::write(s, asio::buffer(partial));
+  }  // closed mid-frame
+  auto s = Connect();
+  SendFrame(s, Frame(1, 7));
+  EXPECT_EQ(ReadFrame(s), Frame(1, 7));
+}
+
+}  // namespace
+}  // namespace sluice::network
