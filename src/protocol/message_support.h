@@ -46,8 +46,8 @@ void ReadArray(Reader& r, std::vector<T>& items, bool compact, DecodeElement&& d
 }
 
 template <typename T, typename DecodeElement>
-void ReadNullableArray(Reader& r, std::optional<std::vector<T>>& items, bool compact,
-                       bool nullable, DecodeElement&& decode) {
+void ReadNullableArray(Reader& r, std::optional<std::vector<T>>& items, bool compact, bool nullable,
+                       DecodeElement&& decode) {
   int64_t n = r.ReadArrayLength(compact, nullable);
   if (n < 0) {
     items.reset();

@@ -41,8 +41,7 @@ void Writer::WriteString(std::string_view s, bool compact) {
   WriteRaw(AsBytes(s));
 }
 
-void Writer::WriteNullableString(const std::optional<std::string>& s, bool compact,
-                                 bool nullable) {
+void Writer::WriteNullableString(const std::optional<std::string>& s, bool compact, bool nullable) {
   if (s.has_value()) {
     WriteString(*s, compact);
   } else if (!nullable) {

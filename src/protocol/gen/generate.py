@@ -166,6 +166,11 @@ def parse_schema(path):
             for f in s.fields:
                 if f.is_struct and not f.struct.fields:
                     raise SchemaError(f"{f.where}: struct {f.base} has no fields")
+            for f in s.fields:
+                if f.tag is not None and (not m.flexible or f.versions[0] < m.flexible[0]):
+                    raise SchemaError(f"{f.where}: tagged field outside the flexible versions")
+                if f.versions[0] > m.versions[1] or f.versions[1] < m.versions[0]:
+                    raise SchemaError(f"{f.where}: field exists in no version of the message")
             tags = [f.tag for f in s.fields if f.tag is not None]
             if len(tags) != len(set(tags)):
                 raise SchemaError(f"{m.name}.{s.name}: duplicate tag")

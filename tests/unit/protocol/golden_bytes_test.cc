@@ -12,17 +12,17 @@ namespace {
 void Append(Bytes& out, std::string_view s) { out.insert(out.end(), s.begin(), s.end()); }
 
 TEST(GoldenBytesTest, ApiVersionsV3RequestAsLibrdkafkaSendsIt) {
-  Bytes wire{0x00, 0x12,               // api key 18
-             0x00, 0x03,               // version 3
-             0x00, 0x00, 0x00, 0x01,   // correlation id
-             0x00, 0x07};              // client id: INT16 length even in header v2
+  Bytes wire{0x00, 0x12,              // api key 18
+             0x00, 0x03,              // version 3
+             0x00, 0x00, 0x00, 0x01,  // correlation id
+             0x00, 0x07};             // client id: INT16 length even in header v2
   Append(wire, "rdkafka");
-  wire.push_back(0x00);                // header tagged fields
-  wire.push_back(0x0b);                // compact string, length 10 + 1
+  wire.push_back(0x00);  // header tagged fields
+  wire.push_back(0x0b);  // compact string, length 10 + 1
   Append(wire, "librdkafka");
   wire.push_back(0x06);
   Append(wire, "2.0.2");
-  wire.push_back(0x00);                // body tagged fields
+  wire.push_back(0x00);  // body tagged fields
 
   Reader r(wire);
   RequestHeader header;
@@ -51,9 +51,9 @@ TEST(GoldenBytesTest, MetadataV1Request) {
   RequestHeader{.api_key = 3, .api_version = 1, .correlation_id = 2, .client_id = "c"}.Encode(
       w, RequestHeaderVersion(3, 1));
   request.Encode(w, 1);
-  Bytes expected{0x00, 0x03, 0x00, 0x01, 0, 0, 0, 2, 0x00, 0x01, 'c',
-                 0x00, 0x00, 0x00, 0x01,  // one topic
-                 0x00, 0x04, 't', 'e', 's', 't'};
+  Bytes expected{0x00, 0x03, 0x00, 0x01, 0,    0,    0,    2,
+                 0x00, 0x01, 'c',  0x00, 0x00, 0x00, 0x01,  // one topic
+                 0x00, 0x04, 't',  'e',  's',  't'};
   EXPECT_EQ(w.buffer(), expected);
 
   // v1 null topic array means "all topics".
@@ -73,13 +73,12 @@ TEST(GoldenBytesTest, ProduceV7RequestHeaderAndBody) {
              0x00, 0x00, 0x30, 0x39,  // correlation id 12345
              0x00, 0x08};
   Append(wire, "producer");
-  Bytes body{0xff, 0xff,              // transactional id null
-             0xff, 0xff,              // acks -1
-             0x00, 0x00, 0x75, 0x30,  // timeout 30000
-             0x00, 0x00, 0x00, 0x01,  // one topic
-             0x00, 0x01, 't',
-             0x00, 0x00, 0x00, 0x01,  // one partition
-             0x00, 0x00, 0x00, 0x02,  // index 2
+  Bytes body{0xff, 0xff,                                // transactional id null
+             0xff, 0xff,                                // acks -1
+             0x00, 0x00, 0x75, 0x30,                    // timeout 30000
+             0x00, 0x00, 0x00, 0x01,                    // one topic
+             0x00, 0x01, 't',  0x00, 0x00, 0x00, 0x01,  // one partition
+             0x00, 0x00, 0x00, 0x02,                    // index 2
              0x00, 0x00, 0x00, 0x03, 0xaa, 0xbb, 0xcc};
   wire.insert(wire.end(), body.begin(), body.end());
 
@@ -108,13 +107,31 @@ TEST(GoldenBytesTest, ProduceV7RequestHeaderAndBody) {
 }
 
 Bytes ApiVersionsV3ResponseWithTags(bool with_unknown_tag) {
-  Bytes b{0x00, 0x00,              // error code
-          0x02,                    // compact array: 1 element
-          0x00, 0x12, 0x00, 0x00, 0x00, 0x03,
-          0x00,                    // element tagged fields
-          0x00, 0x00, 0x00, 0x00,  // throttle time
+  Bytes b{0x00,
+          0x00,  // error code
+          0x02,  // compact array: 1 element
+          0x00,
+          0x12,
+          0x00,
+          0x00,
+          0x00,
+          0x03,
+          0x00,  // element tagged fields
+          0x00,
+          0x00,
+          0x00,
+          0x00,  // throttle time
           static_cast<uint8_t>(with_unknown_tag ? 0x02 : 0x01),
-          0x01, 0x08, 0, 0, 0, 0, 0, 0, 0, 5};  // tag 1 = finalized_features_epoch 5
+          0x01,
+          0x08,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          0,
+          5};  // tag 1 = finalized_features_epoch 5
   if (with_unknown_tag) {
     Bytes unknown{0x07, 0x02, 0xde, 0xad};  // tag 7, two bytes
     b.insert(b.end(), unknown.begin(), unknown.end());
@@ -153,8 +170,8 @@ TEST(GoldenBytesTest, UnknownTaggedFieldsAreSkippedAndKept) {
 }
 
 TEST(GoldenBytesTest, UnknownTagInNestedStruct) {
-  Bytes wire{0x00, 0x00, 0x02, 0x00, 0x01, 0x00, 0x00, 0x00, 0x09,
-             0x01, 0x63, 0x01, 0x42,  // element: 1 tagged field, tag 99, 1 byte
+  Bytes wire{0x00, 0x00, 0x02, 0x00, 0x01, 0x00, 0x00,
+             0x00, 0x09, 0x01, 0x63, 0x01, 0x42,  // element: 1 tagged field, tag 99, 1 byte
              0x00, 0x00, 0x00, 0x00, 0x00};
   Reader r(wire);
   ApiVersionsResponse response;

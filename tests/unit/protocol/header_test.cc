@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "protocol/api_keys.h"
+#include "protocol/error_codes.h"
 
 namespace sluice::protocol {
 namespace {
@@ -80,6 +81,19 @@ TEST(HeaderTest, ResponseHeaderKeepsUnknownTags) {
   Writer v0;
   ResponseHeader{.correlation_id = 9}.Encode(v0, 0);
   EXPECT_EQ(v0.buffer(), (Bytes{0, 0, 0, 9}));
+}
+
+TEST(ErrorCodeTest, NumbersAndNamesFollowKafka) {
+  EXPECT_EQ(ToInt(ErrorCode::kUnknownServerError), -1);
+  EXPECT_EQ(ToInt(ErrorCode::kUnknownTopicOrPartition), 3);
+  EXPECT_EQ(ToInt(ErrorCode::kNotLeaderOrFollower), 6);
+  EXPECT_EQ(ToInt(ErrorCode::kNotCoordinator), 16);
+  EXPECT_EQ(ToInt(ErrorCode::kUnsupportedVersion), 35);
+  EXPECT_EQ(ToInt(ErrorCode::kKafkaStorageError), 56);
+  EXPECT_EQ(ToInt(ErrorCode::kThrottlingQuotaExceeded), 89);
+  EXPECT_EQ(ToInt(ErrorCode::kUnknownTopicId), 100);
+  EXPECT_EQ(ErrorCodeName(ErrorCode::kRebalanceInProgress), "REBALANCE_IN_PROGRESS");
+  EXPECT_EQ(ErrorCodeName(static_cast<ErrorCode>(9999)), "UNKNOWN");
 }
 
 }  // namespace

@@ -58,13 +58,14 @@ void CheckRoundTrips(const char* name) {
 }
 
 TEST(RoundTripTest, EveryMessageAtEveryVersion) {
-#define SLUICE_CHECK_API(Api)                 \
+#define SLUICE_CHECK_API(Api)                    \
   CheckRoundTrips<Api##Request>(#Api "Request"); \
   CheckRoundTrips<Api##Response>(#Api "Response");
   SLUICE_PROTOCOL_FOR_EACH_API(SLUICE_CHECK_API)
 #undef SLUICE_CHECK_API
   int expected = 0;
-  for (const ApiInfo& api : SupportedApis()) expected += 2 * (api.max_version - api.min_version + 1);
+  for (const ApiInfo& api : SupportedApis())
+    expected += 2 * (api.max_version - api.min_version + 1);
   EXPECT_EQ(g_checked_versions, expected);
 }
 

@@ -10,7 +10,6 @@
 namespace sluice::protocol {
 namespace {
 
-
 TEST(WireTest, FixedWidthIntegersAreBigEndian) {
   Writer w;
   w.WriteInt16(0x0102);
@@ -41,10 +40,10 @@ TEST(WireTest, UnsignedVarintEdgeValues) {
     uint32_t value;
     Bytes bytes;
   };
-  for (const Case& c : {Case{0, {0x00}}, Case{1, {0x01}}, Case{127, {0x7f}},
-                        Case{128, {0x80, 0x01}}, Case{300, {0xac, 0x02}},
-                        Case{16383, {0xff, 0x7f}}, Case{16384, {0x80, 0x80, 0x01}},
-                        Case{0xffffffff, {0xff, 0xff, 0xff, 0xff, 0x0f}}}) {
+  for (const Case& c :
+       {Case{0, {0x00}}, Case{1, {0x01}}, Case{127, {0x7f}}, Case{128, {0x80, 0x01}},
+        Case{300, {0xac, 0x02}}, Case{16383, {0xff, 0x7f}}, Case{16384, {0x80, 0x80, 0x01}},
+        Case{0xffffffff, {0xff, 0xff, 0xff, 0xff, 0x0f}}}) {
     Writer w;
     w.WriteUnsignedVarint(c.value);
     EXPECT_EQ(w.buffer(), c.bytes) << c.value;
@@ -61,7 +60,8 @@ TEST(WireTest, ZigzagVarintEdgeValues) {
   };
   for (const Case& c :
        {Case{0, {0x00}}, Case{-1, {0x01}}, Case{1, {0x02}}, Case{-64, {0x7f}},
-        Case{64, {0x80, 0x01}}, Case{std::numeric_limits<int32_t>::max(), {0xfe, 0xff, 0xff, 0xff, 0x0f}},
+        Case{64, {0x80, 0x01}},
+        Case{std::numeric_limits<int32_t>::max(), {0xfe, 0xff, 0xff, 0xff, 0x0f}},
         Case{std::numeric_limits<int32_t>::min(), {0xff, 0xff, 0xff, 0xff, 0x0f}}}) {
     Writer w;
     w.WriteVarint(c.value);
