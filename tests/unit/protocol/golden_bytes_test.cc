@@ -3,6 +3,7 @@
 
 #include <string_view>
 
+#include "protocol/framing.h"
 #include "protocol/header.h"
 #include "protocol/messages.h"
 
@@ -199,6 +200,45 @@ TEST(GoldenBytesTest, HugeArrayCountIsRejectedWithoutAllocating) {
   Reader r(wire);
   MetadataRequest request;
   EXPECT_EQ(request.Decode(r, 1).code(), StatusCode::kCorruption);
+}
+
+TEST(GoldenBytesTest, ApiVersionsResponseFrameUsesHeaderV0EvenWhenFlexible) {
+  ApiVersionsResponse response;
+  response.api_keys.push_back({.api_key = 18, .min_version = 0, .max_version = 3});
+  response.finalized_features_epoch = 5;
+  Bytes frame = EncodeResponseFrame(0x01020304, 3, response);
+  Bytes body = ApiVersionsV3ResponseWithTags(false);
+  Bytes expected{0, 0, 0, static_cast<uint8_t>(4 + body.size()), 0x01, 0x02, 0x03, 0x04};
+  expected.insert(expected.end(), body.begin(), body.end());
+  EXPECT_EQ(frame, expected);
+}
+
+TEST(GoldenBytesTest, FlexibleResponseFrameHasHeaderTagBuffer) {
+  HeartbeatResponse response;
+  response.error_code = 27;  // REBALANCE_IN_PROGRESS
+  Bytes frame = EncodeResponseFrame(7, 4, response);
+  Bytes expected{0,   0, 0, 12,            // size
+                 0,   0, 0, 7,  0x00,      // correlation id, header tagged fields
+                 0,   0, 0, 0,  0,    27,  // throttle time, error code
+                 0x00};                    // body tagged fields
+  EXPECT_EQ(frame, expected);
+  Bytes v3 = EncodeResponseFrame(7, 3, response);
+  EXPECT_EQ(v3, (Bytes{0, 0, 0, 10, 0, 0, 0, 7, 0, 0, 0, 0, 0, 27}));
+}
+
+TEST(GoldenBytesTest, RequestFrameRoundTrip) {
+  RequestHeader header{.api_key = 12, .api_version = 4, .correlation_id = 3, .client_id = "c"};
+  HeartbeatRequest request{.group_id = "g", .generation_id = 2, .member_id = "m"};
+  Bytes frame = EncodeRequestFrame(header, request);
+  Reader r(ByteView(frame).subspan(4));
+  RequestHeader decoded_header;
+  ASSERT_TRUE(decoded_header.DecodeAnyVersion(r).ok());
+  EXPECT_EQ(decoded_header, header);
+  HeartbeatRequest decoded;
+  ASSERT_TRUE(decoded.Decode(r, decoded_header.api_version).ok());
+  EXPECT_EQ(decoded, request);
+  EXPECT_EQ(r.remaining(), 0u);
+  EXPECT_EQ(frame[3], frame.size() - 4);
 }
 
 }  // namespace

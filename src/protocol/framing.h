@@ -1,0 +1,37 @@
+// Size-prefixed Kafka frames: INT32 length, header, body. The header version follows from the
+// message's api key and version, so callers cannot pair a body with the wrong header.
+#pragma once
+
+#include <cstdint>
+
+#include "common/bytes.h"
+#include "protocol/header.h"
+#include "protocol/wire.h"
+
+namespace sluice::protocol {
+
+// A broker's answer to the request with `correlation_id`, ready to write to the socket.
+template <typename Response>
+Bytes EncodeResponseFrame(int32_t correlation_id, int16_t version, const Response& body) {
+  Writer w;
+  w.WriteInt32(0);  // patched below
+  ResponseHeader header;
+  header.correlation_id = correlation_id;
+  header.Encode(w, ResponseHeaderVersion(Response::kApiKey, version));
+  body.Encode(w, version);
+  w.PatchInt32(0, static_cast<int32_t>(w.size() - 4));
+  return w.Take();
+}
+
+// A client request (tests and tools); api key and version come from `header`.
+template <typename Request>
+Bytes EncodeRequestFrame(const RequestHeader& header, const Request& body) {
+  Writer w;
+  w.WriteInt32(0);
+  header.Encode(w, RequestHeaderVersion(header.api_key, header.api_version));
+  body.Encode(w, header.api_version);
+  w.PatchInt32(0, static_cast<int32_t>(w.size() - 4));
+  return w.Take();
+}
+
+}  // namespace sluice::protocol
