@@ -1,7 +1,7 @@
 // The metadata-store interface: topics, partitions, the chunk index, idempotent-producer state,
-// committed offsets. Back ends: SQLite (embedded default and in-memory) and PostgreSQL (later); both
-// must pass the same test suite (tests/unit/metadata_store_test.cc). Every multi-row change is one
-// transaction.
+// committed offsets. Back ends: SQLite (embedded default and in-memory) and PostgreSQL (later);
+// both must pass the same test suite (tests/unit/metadata_store_test.cc). Every multi-row change is
+// one transaction.
 #pragma once
 
 #include <array>
@@ -40,7 +40,7 @@ struct ChunkToCommit {
   int32_t partition = 0;
   uint64_t byte_offset = 0;  // position of the batch inside the object
   uint32_t byte_length = 0;
-  int32_t record_count = 0;     // records in the batch
+  int32_t record_count = 0;       // records in the batch
   int32_t last_offset_delta = 0;  // offsets taken = last_offset_delta + 1
   int64_t first_timestamp = -1;
   int64_t max_timestamp = -1;
@@ -141,7 +141,8 @@ class MetadataStore {
 
   // --- Consumer-group offsets -----------------------------------------------------------------
   virtual Task<Status> CommitOffsets(
-      std::string group, std::vector<std::tuple<std::string, int32_t, CommittedOffset>> offsets) = 0;
+      std::string group,
+      std::vector<std::tuple<std::string, int32_t, CommittedOffset>> offsets) = 0;
   // All committed offsets of the group, keyed by (topic, partition).
   virtual Task<Result<std::map<std::pair<std::string, int32_t>, CommittedOffset>>> FetchOffsets(
       std::string group) = 0;

@@ -1,0 +1,155 @@
+#include "metadata/schema.h"
+
+namespace sluice::metadata {
+
+namespace {
+
+// Version 1: everything design.md §3 lists. Offsets, timestamps, ids and sizes are BIGINT (64-bit
+// in PostgreSQL; SQLite treats BIGINT as INTEGER). Topic ids are 16-byte UUIDs.
+constexpr char kInitialSchema[] = R"sql(
+CREATE TABLE cluster (
+  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+  cluster_id TEXT NOT NULL,
+  created_ms BIGINT NOT NULL
+);
+CREATE TABLE virtual_clusters (
+  virtual_cluster_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_ms BIGINT NOT NULL
+);
+CREATE TABLE topics (
+  topic_id BLOB PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  num_partitions INTEGER NOT NULL,
+  created_ms BIGINT NOT NULL
+);
+CREATE TABLE topic_configs (
+  topic_id BLOB NOT NULL REFERENCES topics (topic_id) ON DELETE CASCADE,
+  config_name TEXT NOT NULL,
+  config_value TEXT NOT NULL,
+  PRIMARY KEY (topic_id, config_name)
+);
+CREATE TABLE partitions (
+  topic_id BLOB NOT NULL REFERENCES topics (topic_id) ON DELETE CASCADE,
+  partition_id INTEGER NOT NULL,
+  log_start_offset BIGINT NOT NULL,
+  high_watermark BIGINT NOT NULL,
+  PRIMARY KEY (topic_id, partition_id)
+);
+CREATE TABLE objects (
+  object_id TEXT PRIMARY KEY,
+  object_key TEXT NOT NULL,
+  level INTEGER NOT NULL,
+  size_bytes BIGINT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  dead_since_ms BIGINT
+);
+CREATE INDEX objects_by_dead_since ON objects (dead_since_ms);
+CREATE TABLE chunks (
+  topic_id BLOB NOT NULL,
+  partition_id INTEGER NOT NULL,
+  base_offset BIGINT NOT NULL,
+  offset_count INTEGER NOT NULL,
+  record_count INTEGER NOT NULL,
+  object_id TEXT NOT NULL REFERENCES objects (object_id),
+  byte_offset BIGINT NOT NULL,
+  byte_length BIGINT NOT NULL,
+  first_timestamp BIGINT NOT NULL,
+  max_timestamp BIGINT NOT NULL,
+  PRIMARY KEY (topic_id, partition_id, base_offset),
+  FOREIGN KEY (topic_id, partition_id) REFERENCES partitions (topic_id, partition_id)
+    ON DELETE CASCADE
+);
+CREATE INDEX chunks_by_object ON chunks (object_id);
+CREATE TABLE commit_outcomes (
+  object_id TEXT NOT NULL REFERENCES objects (object_id) ON DELETE CASCADE,
+  chunk_index INTEGER NOT NULL,
+  error_code INTEGER NOT NULL,
+  base_offset BIGINT NOT NULL,
+  log_append_time_ms BIGINT NOT NULL,
+  log_start_offset BIGINT NOT NULL,
+  duplicate INTEGER NOT NULL,
+  PRIMARY KEY (object_id, chunk_index)
+);
+CREATE TABLE producer_id_block (
+  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+  next_producer_id BIGINT NOT NULL
+);
+INSERT INTO producer_id_block (singleton, next_producer_id) VALUES (1, 0);
+CREATE TABLE producers (
+  producer_id BIGINT PRIMARY KEY,
+  producer_epoch INTEGER NOT NULL,
+  transactional_id TEXT UNIQUE,
+  created_ms BIGINT NOT NULL
+);
+CREATE TABLE producer_state (
+  producer_id BIGINT NOT NULL,
+  topic_id BLOB NOT NULL,
+  partition_id INTEGER NOT NULL,
+  producer_epoch INTEGER NOT NULL,
+  last_sequence INTEGER NOT NULL,
+  updated_ms BIGINT NOT NULL,
+  PRIMARY KEY (producer_id, topic_id, partition_id),
+  FOREIGN KEY (topic_id, partition_id) REFERENCES partitions (topic_id, partition_id)
+    ON DELETE CASCADE
+);
+CREATE TABLE producer_batches (
+  producer_id BIGINT NOT NULL,
+  topic_id BLOB NOT NULL,
+  partition_id INTEGER NOT NULL,
+  base_offset BIGINT NOT NULL,
+  base_sequence INTEGER NOT NULL,
+  last_sequence INTEGER NOT NULL,
+  PRIMARY KEY (producer_id, topic_id, partition_id, base_offset),
+  FOREIGN KEY (topic_id, partition_id) REFERENCES partitions (topic_id, partition_id)
+    ON DELETE CASCADE
+);
+CREATE TABLE consumer_groups (
+  group_id TEXT PRIMARY KEY,
+  protocol_type TEXT NOT NULL,
+  generation_id INTEGER NOT NULL,
+  state BLOB,
+  owner_agent_id TEXT,
+  updated_ms BIGINT NOT NULL
+);
+CREATE TABLE committed_offsets (
+  group_id TEXT NOT NULL,
+  topic_name TEXT NOT NULL,
+  partition_id INTEGER NOT NULL,
+  committed_offset BIGINT NOT NULL,
+  leader_epoch INTEGER NOT NULL,
+  metadata TEXT NOT NULL,
+  commit_time_ms BIGINT NOT NULL,
+  PRIMARY KEY (group_id, topic_name, partition_id)
+);
+CREATE TABLE agents (
+  agent_id TEXT PRIMARY KEY,
+  advertised_host TEXT NOT NULL,
+  kafka_port INTEGER NOT NULL,
+  http_port INTEGER NOT NULL,
+  roles TEXT NOT NULL,
+  availability_zone TEXT NOT NULL,
+  agent_group TEXT NOT NULL,
+  heartbeat_ms BIGINT NOT NULL
+);
+CREATE TABLE jobs (
+  job_id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  payload BLOB NOT NULL,
+  state TEXT NOT NULL,
+  lease_owner TEXT,
+  lease_expires_ms BIGINT,
+  attempts INTEGER NOT NULL,
+  created_ms BIGINT NOT NULL
+);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, "initial schema", kInitialSchema},
+};
+
+}  // namespace
+
+std::span<const Migration> SchemaMigrations() { return kMigrations; }
+
+}  // namespace sluice::metadata
