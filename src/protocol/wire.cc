@@ -33,6 +33,10 @@ void Writer::WriteVarlong(int64_t v) {
 }
 
 void Writer::WriteString(std::string_view s, bool compact) {
+  if (s.size() > (compact ? std::numeric_limits<uint32_t>::max() - 1
+                          : static_cast<size_t>(std::numeric_limits<int16_t>::max()))) {
+    ok_ = false;
+  }
   if (compact) {
     WriteUnsignedVarint(static_cast<uint32_t>(s.size()) + 1);
   } else {
@@ -54,6 +58,7 @@ void Writer::WriteNullableString(const std::optional<std::string>& s, bool compa
 }
 
 void Writer::WriteBytes(ByteView b, bool compact) {
+  if (b.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max() - 1)) ok_ = false;
   if (compact) {
     WriteUnsignedVarint(static_cast<uint32_t>(b.size()) + 1);
   } else {

@@ -51,12 +51,16 @@ class Writer {
   void PatchInt32(size_t pos, int32_t v);
 
   size_t size() const { return buf_.size(); }
+  // False once a value did not fit its length field (e.g. a 40000-byte INT16-length string);
+  // the buffer is then not a valid message and must not be sent.
+  bool ok() const { return ok_; }
   const Bytes& buffer() const { return buf_; }
   Bytes Take() { return std::move(buf_); }
 
  private:
   void WriteBigEndian(uint64_t v, int width);
   Bytes buf_;
+  bool ok_ = true;
 };
 
 class Reader {

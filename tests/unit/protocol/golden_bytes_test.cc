@@ -206,7 +206,7 @@ TEST(GoldenBytesTest, ApiVersionsResponseFrameUsesHeaderV0EvenWhenFlexible) {
   ApiVersionsResponse response;
   response.api_keys.push_back({.api_key = 18, .min_version = 0, .max_version = 3});
   response.finalized_features_epoch = 5;
-  Bytes frame = EncodeResponseFrame(0x01020304, 3, response);
+  Bytes frame = EncodeResponseFrame(0x01020304, 3, response).value();
   Bytes body = ApiVersionsV3ResponseWithTags(false);
   Bytes expected{0, 0, 0, static_cast<uint8_t>(4 + body.size()), 0x01, 0x02, 0x03, 0x04};
   expected.insert(expected.end(), body.begin(), body.end());
@@ -216,20 +216,20 @@ TEST(GoldenBytesTest, ApiVersionsResponseFrameUsesHeaderV0EvenWhenFlexible) {
 TEST(GoldenBytesTest, FlexibleResponseFrameHasHeaderTagBuffer) {
   HeartbeatResponse response;
   response.error_code = 27;  // REBALANCE_IN_PROGRESS
-  Bytes frame = EncodeResponseFrame(7, 4, response);
+  Bytes frame = EncodeResponseFrame(7, 4, response).value();
   Bytes expected{0,   0, 0, 12,            // size
                  0,   0, 0, 7,  0x00,      // correlation id, header tagged fields
                  0,   0, 0, 0,  0,    27,  // throttle time, error code
                  0x00};                    // body tagged fields
   EXPECT_EQ(frame, expected);
-  Bytes v3 = EncodeResponseFrame(7, 3, response);
+  Bytes v3 = EncodeResponseFrame(7, 3, response).value();
   EXPECT_EQ(v3, (Bytes{0, 0, 0, 10, 0, 0, 0, 7, 0, 0, 0, 0, 0, 27}));
 }
 
 TEST(GoldenBytesTest, RequestFrameRoundTrip) {
   RequestHeader header{.api_key = 12, .api_version = 4, .correlation_id = 3, .client_id = "c"};
   HeartbeatRequest request{.group_id = "g", .generation_id = 2, .member_id = "m"};
-  Bytes frame = EncodeRequestFrame(header, request);
+  Bytes frame = EncodeRequestFrame(header, request).value();
   Reader r(ByteView(frame).subspan(4));
   RequestHeader decoded_header;
   ASSERT_TRUE(decoded_header.DecodeAnyVersion(r).ok());
@@ -239,6 +239,11 @@ TEST(GoldenBytesTest, RequestFrameRoundTrip) {
   EXPECT_EQ(decoded, request);
   EXPECT_EQ(r.remaining(), 0u);
   EXPECT_EQ(frame[3], frame.size() - 4);
+
+  request.group_id = std::string(40000, 'g');  // fits a compact string (v4), not an INT16 one
+  EXPECT_TRUE(EncodeRequestFrame(header, request).ok());
+  header.api_version = 3;
+  EXPECT_EQ(EncodeRequestFrame(header, request).status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

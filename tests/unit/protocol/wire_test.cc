@@ -189,6 +189,17 @@ TEST(WireTest, CompactArrayLengthAndPatch) {
   EXPECT_EQ(w.buffer(), (Bytes{1, 2, 3, 4, 0x03, 0x00, 0xff, 0xff, 0xff, 0xff}));
 }
 
+TEST(WireTest, OversizedClassicStringMarksWriterBad) {
+  Writer w;
+  w.WriteString(std::string(32767, 'x'), /*compact=*/false);
+  EXPECT_TRUE(w.ok());
+  w.WriteString(std::string(32768, 'x'), /*compact=*/false);
+  EXPECT_FALSE(w.ok());
+  Writer compact;
+  compact.WriteString(std::string(40000, 'x'), /*compact=*/true);
+  EXPECT_TRUE(compact.ok());
+}
+
 TEST(WireTest, UuidRoundTrips) {
   Uuid id{};
   for (size_t i = 0; i < id.size(); ++i) id[i] = static_cast<uint8_t>(i * 3);
