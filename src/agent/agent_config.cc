@@ -201,11 +201,13 @@ Result<AgentConfig> ParseAgentConfig(const std::vector<std::string>& args, const
   c.default_num_partitions = static_cast<int32_t>(num_partitions);
 
   if (c.data_dir.empty()) return Status::InvalidArgument("invalid value for -dataDir: empty");
+  std::string dir = c.data_dir;  // "data/" -> "data", so derived URLs have no "//"
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   if (c.bucket_url.empty()) {
-    c.bucket_url = playground ? "mem://playground" : "file://" + c.data_dir + "/bucket";
+    c.bucket_url = playground ? "mem://playground" : "file://" + dir + "/bucket";
   }
   if (c.metadata_url.empty()) {
-    c.metadata_url = playground ? "sqlite::memory:" : "sqlite://" + c.data_dir + "/metadata.db";
+    c.metadata_url = playground ? "sqlite::memory:" : "sqlite://" + dir + "/metadata.db";
   }
   if (c.advertise_hostname.empty()) c.advertise_hostname = default_hostname;
 

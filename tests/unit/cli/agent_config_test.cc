@@ -54,7 +54,7 @@ TEST(AgentConfigTest, PlaygroundDefaults) {
 }
 
 TEST(AgentConfigTest, DataDirMovesDerivedDefaultsButNotExplicitUrls) {
-  auto c = Parse({"-dataDir", "/var/lib/sluice", "-metadataURL=sqlite:///db/m.db"});
+  auto c = Parse({"-dataDir", "/var/lib/sluice/", "-metadataURL=sqlite:///db/m.db"});
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->bucket_url, "file:///var/lib/sluice/bucket");
   EXPECT_EQ(c->metadata_url, "sqlite:///db/m.db");

@@ -48,6 +48,14 @@ class Client {
     return Read();
   }
 
+  // A response to HEAD has headers only: the parser must be told not to expect a body.
+  http::response<http::empty_body> ReadHead() {
+    http::response_parser<http::empty_body> parser;
+    parser.skip(true);
+    http::read(socket_, buffer_, parser);
+    return parser.release();
+  }
+
   void WriteRaw(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
 
   // True when the server has closed the connection (EOF or reset) before `timeout`.
@@ -203,6 +211,29 @@ TEST_F(HttpServerTest, HeadersAreCaseInsensitiveAndHandlerErrorsAre500) {
   auto err = client.Send(http::verb::get, "/throws");
   EXPECT_EQ(err.result_int(), 500);
   EXPECT_EQ(err.body(), "{\"error\":\"internal error\"}");
+}
+
+TEST_F(HttpServerTest, HeadAnswersGetRoutesWithHeadersOnly) {
+  StartServer();
+  Client client(server_->port());
+  client.Write(http::verb::head, "/v1/status");
+  auto head = client.ReadHead();
+  EXPECT_EQ(head.result_int(), 200);
+  EXPECT_EQ(head[http::field::content_length], "15");
+  // The connection is still in sync: the next response is read correctly.
+  EXPECT_EQ(client.Send(http::verb::get, "/v1/status").body(), "{\"status\":\"ok\"}");
+}
+
+TEST_F(HttpServerTest, OversizedHeaderIs431) {
+  HttpServerOptions options;
+  options.max_header_bytes = 1024;
+  StartServer(options);
+  Client client(server_->port());
+  client.WriteRaw("GET /v1/status HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4096, 'h') +
+                  "\r\n\r\n");
+  auto res = client.Read();
+  EXPECT_EQ(res.result_int(), 431);
+  EXPECT_TRUE(client.ClosedByServer());
 }
 
 TEST_F(HttpServerTest, BodyOverTheLimitIs413) {

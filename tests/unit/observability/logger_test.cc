@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+// Boost 1.74's JSON parser still includes the deprecated <boost/bind.hpp>.
+#define BOOST_BIND_GLOBAL_PLACEHOLDERS
 #include <boost/property_tree/json_parser.hpp>
 #include <boost/property_tree/ptree.hpp>
 #include <chrono>
