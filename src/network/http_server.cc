@@ -11,6 +11,7 @@
 
 #include "common/asio.h"
 #include "observability/logger.h"
+#include "observability/metrics.h"
 
 namespace sluice {
 
@@ -136,8 +137,35 @@ struct HttpServer::State {
   std::set<std::shared_ptr<Connection>> connections;
   bool stopping = false;
 
-  State(asio::any_io_executor ex, HttpServerOptions opts, obs::Logger* log)
-      : executor(ex), strand(asio::make_strand(ex)), options(std::move(opts)), logger(log) {}
+  obs::CounterFamily* requests = nullptr;
+  obs::Histogram* latency = nullptr;
+
+  State(asio::any_io_executor ex, HttpServerOptions opts, obs::Logger* log,
+        obs::MetricsRegistry* metrics)
+      : executor(ex), strand(asio::make_strand(ex)), options(std::move(opts)), logger(log) {
+    if (metrics) {
+      requests = &metrics->AddCounter("sluice_http_requests_total",
+                                      "HTTP requests answered, by method and status code.",
+                                      {"method", "code"});
+      latency = &metrics
+                     ->AddHistogram("sluice_http_request_duration_seconds",
+                                    "Time from a complete HTTP request to its answer.",
+                                    obs::DefaultSecondsBuckets())
+                     .Get();
+    }
+  }
+
+  void Record(std::string_view method, int status, std::chrono::steady_clock::duration took) {
+    if (!requests) return;
+    // Unknown methods share one label value so that clients cannot grow the series set.
+    static constexpr std::string_view kKnown[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"};
+    std::string m = "other";
+    for (auto k : kKnown) {
+      if (method == k) m = std::string(k);
+    }
+    requests->WithLabels({m, std::to_string(status)}).Inc();
+    latency->Observe(std::chrono::duration<double>(took).count());
+  }
 
   void Warn(std::string_view msg, std::string_view detail) {
     if (logger) logger->Warn(msg, {{"component", "http"}, {"detail", detail}});
@@ -300,6 +328,7 @@ Task<void> Serve(std::shared_ptr<State> st, std::shared_ptr<Connection> c) {
       req.headers.emplace_back(LowerAscii(name), std::string(field.value()));
     }
     req.body = std::move(raw.body());
+    auto started = std::chrono::steady_clock::now();
     HttpResponse resp;
     if (!ParseTarget(req.target, req)) {
       resp = HttpResponse::JsonError(400, "malformed request target");
@@ -313,6 +342,7 @@ Task<void> Serve(std::shared_ptr<State> st, std::shared_ptr<Connection> c) {
     }
     bool keep_alive = raw.keep_alive() && !stopping && !c->close_requested;
     Response out = ToBeast(resp, raw.version(), keep_alive, req.method == "HEAD");
+    st->Record(req.method, out.result_int(), std::chrono::steady_clock::now() - started);
     co_await WriteResponse(*c, *st, std::move(out));
     if (!keep_alive) break;
   }
@@ -377,8 +407,8 @@ void CloseConnections(State& st, bool force) {
 }  // namespace
 
 HttpServer::HttpServer(asio::any_io_executor executor, HttpServerOptions options,
-                       obs::Logger* logger)
-    : state_(std::make_shared<State>(executor, std::move(options), logger)) {}
+                       obs::Logger* logger, obs::MetricsRegistry* metrics)
+    : state_(std::make_shared<State>(executor, std::move(options), logger, metrics)) {}
 
 HttpServer::~HttpServer() {
   // Best effort when Stop() was not awaited: nothing new is accepted and connections close.

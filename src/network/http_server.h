@@ -25,7 +25,8 @@
 
 namespace sluice::obs {
 class Logger;
-}
+class MetricsRegistry;
+}  // namespace sluice::obs
 
 namespace sluice {
 
@@ -70,8 +71,10 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
+  // With a registry, the server records sluice_http_requests_total{method,code} and
+  // sluice_http_request_duration_seconds. Logger and registry must outlive the server.
   HttpServer(asio::any_io_executor executor, HttpServerOptions options,
-             obs::Logger* logger = nullptr);
+             obs::Logger* logger = nullptr, obs::MetricsRegistry* metrics = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/asio.h"  // before Beast (Boost 1.74 + g++ 12)
+#include "observability/metrics.h"
 
 namespace sluice {
 namespace {
@@ -86,7 +87,7 @@ class HttpServerTest : public ::testing::Test {
  protected:
   void StartServer(HttpServerOptions options = {}) {
     options.address = "127.0.0.1";
-    server_ = std::make_unique<HttpServer>(io_.get_executor(), options);
+    server_ = std::make_unique<HttpServer>(io_.get_executor(), options, nullptr, &metrics_);
     server_->Route("GET", "/v1/status", [](const HttpRequest&) -> Task<HttpResponse> {
       co_return HttpResponse::Json(200, "{\"status\":\"ok\"}");
     });
@@ -128,6 +129,7 @@ class HttpServerTest : public ::testing::Test {
     if (thread_.joinable()) thread_.join();
   }
 
+  obs::MetricsRegistry metrics_;
   asio::io_context io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_{
       asio::make_work_guard(io_)};
@@ -155,6 +157,13 @@ TEST_F(HttpServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
   EXPECT_EQ(second.result_int(), 200);
   EXPECT_EQ(second.body(), "hello body");
   EXPECT_EQ(server_->connection_count(), 1u);
+
+  auto& requests = metrics_.AddCounter("sluice_http_requests_total", "", {"method", "code"});
+  EXPECT_EQ(requests.WithLabels({"GET", "200"}).Value(), 1u);
+  EXPECT_EQ(requests.WithLabels({"POST", "200"}).Value(), 1u);
+  std::string exposition = metrics_.RenderPrometheus();
+  EXPECT_NE(exposition.find("sluice_http_request_duration_seconds_count 2\n"), std::string::npos)
+      << exposition;
 }
 
 TEST_F(HttpServerTest, ClientCloseRequestEndsTheConnection) {
