@@ -1,7 +1,7 @@
 // The metadata-store interface: topics, partitions, the chunk index, idempotent-producer state,
 // committed offsets. Back ends: SQLite (embedded default and in-memory) and PostgreSQL (later);
-// both must pass the same test suite (tests/unit/metadata_store_test.cc). Every multi-row change is
-// one transaction.
+// both must pass the same test suite (tests/unit/metadata/metadata_store_test.cc). Every multi-row
+// change is one transaction.
 #pragma once
 
 #include <array>
