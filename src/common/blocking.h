@@ -12,8 +12,10 @@ namespace sluice {
 template <typename Executor, typename Fn>
 auto RunBlocking(Executor executor, Fn fn) -> Task<std::invoke_result_t<Fn>> {
   using R = std::invoke_result_t<Fn>;
-  co_return co_await asio::co_spawn(
-      executor, [fn = std::move(fn)]() mutable -> Task<R> { co_return fn(); }, asio::use_awaitable);
+  // The lambda is a named local on purpose: g++ 12 destroys temporaries inside a co_await
+  // expression twice, which freed the captures early (found with ASan).
+  auto run = [fn = std::move(fn)]() mutable -> Task<R> { co_return fn(); };
+  co_return co_await asio::co_spawn(executor, std::move(run), asio::use_awaitable);
 }
 
 // Runs an awaitable to completion on a private io_context; for tests and start-up code only.
