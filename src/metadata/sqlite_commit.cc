@@ -47,6 +47,15 @@ Result<std::optional<CommitResult>> SqliteMetadataStore::LoadCommitOutcomeNow(
 Result<CommitResult> SqliteMetadataStore::CommitObjectNow(const CommitRequest& request) {
   if (request.object_id.empty()) return Status::InvalidArgument("commit without an object id");
   if (request.object_key.empty()) return Status::InvalidArgument("commit without an object key");
+  for (size_t i = 0; i < request.chunks.size(); ++i) {
+    const ChunkToCommit& c = request.chunks[i];
+    if (c.byte_offset > request.object_size ||
+        c.byte_length > request.object_size - c.byte_offset) {
+      return Status::InvalidArgument("chunk " + std::to_string(i) + " of object " +
+                                     request.object_id + " lies outside its " +
+                                     std::to_string(request.object_size) + " bytes");
+    }
+  }
   return db_->InTransaction([&]() -> Result<CommitResult> {
     // A retry after an unknown outcome gets the first outcome back, byte for byte.
     SLUICE_ASSIGN_OR_RETURN(std::optional<CommitResult> earlier,

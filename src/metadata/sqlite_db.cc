@@ -111,7 +111,11 @@ Status SqliteDb::Exec(const std::string& sql) {
 
 Result<Statement> SqliteDb::Prepare(const std::string& sql) {
   auto it = statements_.find(sql);
-  if (it != statements_.end()) return Statement(it->second);
+  if (it != statements_.end()) {
+    // A statement still being stepped by an outer caller would be reset under its feet.
+    if (sqlite3_stmt_busy(it->second)) return Status::Internal("statement in use: " + sql);
+    return Statement(it->second);
+  }
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
                          &stmt, nullptr) != SQLITE_OK) {

@@ -182,6 +182,20 @@ TEST_P(MetadataStoreTest, SameObjectCommittedTwiceReturnsSameOutcomeAndIndexesOn
   EXPECT_EQ(Find("t", 1, 0).size(), 1u);
 }
 
+TEST_P(MetadataStoreTest, ChunkOutsideTheObjectIsRejectedWhole) {
+  CreateTopic("t", 1);
+  CommitRequest request = Object("o", {Chunk("t", 0, 0, 100), Chunk("t", 0, 0, 100)});
+  request.object_size = 199;
+  EXPECT_EQ(Await(store_->CommitObject(request)).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(HighWatermark("t", 0), 0);
+  request.object_size = 200;  // the same object id is still free to commit correctly
+  CommitResult ok = Commit(request);
+  ASSERT_EQ(ok.chunks.size(), 2u);
+  EXPECT_EQ(ok.chunks[1].base_offset, 1);
+  CommitRequest unnamed = Object("", {});
+  EXPECT_EQ(Await(store_->CommitObject(unnamed)).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST_P(MetadataStoreTest, DuplicateProducerBatchGetsOriginalOffset) {
   CreateTopic("t", 1);
   auto pid = Await(store_->AllocateProducerId(std::nullopt));
