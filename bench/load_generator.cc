@@ -2,10 +2,13 @@
 //
 //   sluice_loadgen produce --brokers H:P --topic T [--messages N] [--size BYTES]
 //                  [--partitions P] [--acks all|1|0] [--linger-ms MS] [--compression none|zstd|...]
+//                  [--rate MSGS_PER_S]
 //   sluice_loadgen consume --brokers H:P --topic T [--timeout-s S]
 //
 // `produce` creates the topic (admin API; an existing topic is fine), sends N messages round-robin over
-// the partitions and records, per message, the time from produce() to its delivery report.
+// the partitions and records, per message, the time from produce() to its delivery report. Without
+// --rate it sends as fast as the client queue allows, so latency includes client-side queueing; with
+// --rate it paces sends, which measures the broker's latency at a load it can keep up with.
 // `consume` assign()s every partition from the beginning and reads up to the high watermarks it saw
 // at start. Both print one JSON object on stdout; diagnostics go to stderr. Exit code 0 means every
 // message was delivered (produce) or read (consume).
@@ -37,6 +40,7 @@ struct Options {
   int linger_ms = 5;
   std::string compression = "none";
   int timeout_s = 120;
+  int64_t rate = 0;  // messages per second; 0 = unpaced
 };
 
 [[noreturn]] void Usage(const char* why) {
@@ -44,7 +48,7 @@ struct Options {
                "error: %s\n"
                "usage: sluice_loadgen produce|consume --brokers H:P --topic T [--messages N]\n"
                "       [--size BYTES] [--partitions P] [--acks all|1|0] [--linger-ms MS]\n"
-               "       [--compression none|gzip|snappy|lz4|zstd] [--timeout-s S]\n",
+               "       [--compression none|gzip|snappy|lz4|zstd] [--timeout-s S] [--rate N]\n",
                why);
   std::exit(2);
 }
@@ -77,6 +81,7 @@ Options ParseOptions(int argc, char** argv) {
     else if (flag == "--acks") o.acks = v;
     else if (flag == "--linger-ms") o.linger_ms = std::atoi(v);
     else if (flag == "--compression") o.compression = v;
+    else if (flag == "--rate") o.rate = ParsePositive("--rate", v);
     else if (flag == "--timeout-s") o.timeout_s = static_cast<int>(ParsePositive("--timeout-s", v));
     else Usage(("unknown flag " + flag).c_str());
   }
@@ -194,6 +199,11 @@ int RunProduce(const Options& o) {
   auto start = Clock::now();
   for (int64_t i = 0; i < o.messages; ++i) {
     int32_t partition = static_cast<int32_t>(i % o.partitions);
+    if (o.rate > 0) {
+      auto due = start + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(static_cast<double>(i) / o.rate));
+      while (Clock::now() < due) rd_kafka_poll(rk, 1);
+    }
     for (;;) {
       st.sent_at[static_cast<size_t>(i)] = Clock::now();
       // No copy flag: the payload buffer outlives the producer.
@@ -223,12 +233,13 @@ int RunProduce(const Options& o) {
   double bytes = static_cast<double>(st.delivered) * static_cast<double>(o.size);
   std::printf(
       "{\"mode\":\"produce\",\"messages\":%lld,\"delivered\":%lld,\"failed\":%lld,"
-      "\"undelivered\":%lld,\"message_size\":%lld,\"partitions\":%d,\"acks\":\"%s\","
+      "\"undelivered\":%lld,\"message_size\":%lld,\"partitions\":%d,\"acks\":\"%s\",\"rate\":%lld,"
       "\"bytes\":%.0f,\"seconds\":%.3f,\"mb_per_s\":%.2f,\"msgs_per_s\":%.0f,"
       "\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,\"queue_full_waits\":%lld",
       static_cast<long long>(o.messages), static_cast<long long>(st.delivered),
       static_cast<long long>(st.failed), static_cast<long long>(undelivered),
-      static_cast<long long>(o.size), o.partitions, o.acks.c_str(), bytes, seconds,
+      static_cast<long long>(o.size), o.partitions, o.acks.c_str(),
+      static_cast<long long>(o.rate), bytes, seconds,
       seconds > 0 ? bytes / 1e6 / seconds : 0.0,
       seconds > 0 ? static_cast<double>(st.delivered) / seconds : 0.0,
       Percentile(st.latency_ms, 0.50), Percentile(st.latency_ms, 0.99),
