@@ -1,6 +1,7 @@
 // sluice_disk_probe: baseline for scripts/bench.sh. Writes files the way the file:// object store
 // writes objects (write a temp file, fsync it, rename it, fsync the directory) and prints
-// {"disk_mb_per_s": ..., "files_per_s": ...}. It bounds what a file:// bucket on the same disk can reach.
+// {"disk_mb_per_s": ..., "files_per_s": ...}. It bounds what a file:// bucket on the same disk can
+// reach.
 //
 //   sluice_disk_probe DIR [total MiB, default 512] [file MiB, default 4]
 #include <fcntl.h>

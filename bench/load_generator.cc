@@ -5,9 +5,11 @@
 //                  [--rate MSGS_PER_S]
 //   sluice_loadgen consume --brokers H:P --topic T [--timeout-s S]
 //
-// `produce` creates the topic (admin API; an existing topic is fine), sends N messages round-robin over
-// the partitions and records, per message, the time from produce() to its delivery report. Without
-// --rate it sends as fast as the client queue allows, so latency includes client-side queueing; with
+// `produce` creates the topic (admin API; an existing topic is fine), sends N messages round-robin
+// over the partitions and records, per message, the time from produce() to its delivery report.
+// Without
+// --rate it sends as fast as the client queue allows, so latency includes client-side queueing;
+// with
 // --rate it paces sends, which measures the broker's latency at a load it can keep up with.
 // `consume` assign()s every partition from the beginning and reads up to the high watermarks it saw
 // at start. Both print one JSON object on stdout; diagnostics go to stderr. Exit code 0 means every
@@ -73,17 +75,28 @@ Options ParseOptions(int argc, char** argv) {
     std::string flag = argv[i];
     if (i + 1 >= argc) Usage(("missing value for " + flag).c_str());
     const char* v = argv[i + 1];
-    if (flag == "--brokers") o.brokers = v;
-    else if (flag == "--topic") o.topic = v;
-    else if (flag == "--messages") o.messages = ParsePositive("--messages", v);
-    else if (flag == "--size") o.size = ParsePositive("--size", v);
-    else if (flag == "--partitions") o.partitions = static_cast<int>(ParsePositive("--partitions", v));
-    else if (flag == "--acks") o.acks = v;
-    else if (flag == "--linger-ms") o.linger_ms = std::atoi(v);
-    else if (flag == "--compression") o.compression = v;
-    else if (flag == "--rate") o.rate = ParsePositive("--rate", v);
-    else if (flag == "--timeout-s") o.timeout_s = static_cast<int>(ParsePositive("--timeout-s", v));
-    else Usage(("unknown flag " + flag).c_str());
+    if (flag == "--brokers")
+      o.brokers = v;
+    else if (flag == "--topic")
+      o.topic = v;
+    else if (flag == "--messages")
+      o.messages = ParsePositive("--messages", v);
+    else if (flag == "--size")
+      o.size = ParsePositive("--size", v);
+    else if (flag == "--partitions")
+      o.partitions = static_cast<int>(std::min<int64_t>(ParsePositive("--partitions", v), 1 << 30));
+    else if (flag == "--acks")
+      o.acks = v;
+    else if (flag == "--linger-ms")
+      o.linger_ms = std::atoi(v);
+    else if (flag == "--compression")
+      o.compression = v;
+    else if (flag == "--rate")
+      o.rate = ParsePositive("--rate", v);
+    else if (flag == "--timeout-s")
+      o.timeout_s = static_cast<int>(ParsePositive("--timeout-s", v));
+    else
+      Usage(("unknown flag " + flag).c_str());
   }
   if (o.partitions > 100000) Usage("--partitions too large");
   return o;
@@ -238,9 +251,8 @@ int RunProduce(const Options& o) {
       "\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,\"queue_full_waits\":%lld",
       static_cast<long long>(o.messages), static_cast<long long>(st.delivered),
       static_cast<long long>(st.failed), static_cast<long long>(undelivered),
-      static_cast<long long>(o.size), o.partitions, o.acks.c_str(),
-      static_cast<long long>(o.rate), bytes, seconds,
-      seconds > 0 ? bytes / 1e6 / seconds : 0.0,
+      static_cast<long long>(o.size), o.partitions, o.acks.c_str(), static_cast<long long>(o.rate),
+      bytes, seconds, seconds > 0 ? bytes / 1e6 / seconds : 0.0,
       seconds > 0 ? static_cast<double>(st.delivered) / seconds : 0.0,
       Percentile(st.latency_ms, 0.50), Percentile(st.latency_ms, 0.99),
       st.latency_ms.empty() ? 0.0 : st.latency_ms.back(), static_cast<long long>(queue_full_waits));
@@ -259,7 +271,8 @@ int RunProduce(const Options& o) {
 
 int RunConsume(const Options& o) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  // A group id is needed by librdkafka's consumer; offsets are never committed (assign(), no commit).
+  // A group id is needed by librdkafka's consumer; offsets are never committed (assign(), no
+  // commit).
   bool ok = Set(conf, "bootstrap.servers", o.brokers) && Set(conf, "group.id", "sluice-loadgen") &&
             Set(conf, "enable.auto.commit", "false") && Set(conf, "client.id", "sluice-loadgen") &&
             Set(conf, "enable.partition.eof", "true");
