@@ -7,6 +7,9 @@
 
 #include "agent/fetch/file_cache.h"
 #include "agent/fetch/partition_reader.h"
+#include "agent/groups/group_coordinator.h"
+#include "agent/groups/group_ownership.h"
+#include "agent/groups/group_ticker.h"
 #include "agent/kafka/kafka_api.h"
 #include "agent/kafka/kafka_services.h"
 #include "agent/produce/batcher.h"
@@ -66,6 +69,9 @@ class Agent::Impl {
   std::unique_ptr<FileCache> cache_;
   std::unique_ptr<PartitionReader> reader_;
   std::unique_ptr<Batcher> batcher_;
+  std::unique_ptr<groups::GroupCoordinator> groups_;
+  std::unique_ptr<groups::LocalGroupOwnership> group_ownership_;
+  std::unique_ptr<groups::GroupTicker> group_ticker_;
   std::unique_ptr<KafkaServices> services_;
   std::unique_ptr<KafkaApi> api_;
   std::unique_ptr<network::KafkaServer> kafka_;
@@ -218,8 +224,18 @@ Status Agent::Impl::StartServers() {
   settings.auto_create_topics = config_.auto_create_topics;
   settings.default_num_partitions = config_.default_num_partitions;
   settings.max_message_bytes = static_cast<int32_t>(config_.max_message_bytes);
-  services_ = std::make_unique<KafkaServices>(
-      KafkaServices{ex, settings, *store_, *topics_, *batcher_, *reader_, clock_});
+  groups::GroupSettings group_settings;
+  group_settings.initial_rebalance_delay_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.group_initial_rebalance_delay)
+          .count();
+  groups_ = std::make_unique<groups::GroupCoordinator>(clock_, group_settings);
+  group_ownership_ = std::make_unique<groups::LocalGroupOwnership>(groups::CoordinatorAddress{
+      settings.node_id, settings.advertised_host, settings.advertised_port});
+  group_ticker_ =
+      std::make_unique<groups::GroupTicker>(ex, *groups_, std::chrono::milliseconds(50));
+  group_ticker_->Start();
+  services_ = std::make_unique<KafkaServices>(KafkaServices{
+      ex, settings, *store_, *topics_, *batcher_, *reader_, clock_, *groups_, *group_ownership_});
   RegisterMetrics();
 
   if (config_.ServesKafka()) {
@@ -231,6 +247,7 @@ Status Agent::Impl::StartServers() {
     SLUICE_RETURN_IF_ERROR(kafka_->Start());
     // With -kafkaPort 0 the advertised port is the one actually bound.
     services_->settings.advertised_port = kafka_->port();
+    group_ownership_->set_port(kafka_->port());
   }
 
   HttpServerOptions http_options;
@@ -269,6 +286,7 @@ Task<void> Agent::Impl::Shutdown() {
   draining_ = true;
   logger_.Info("shutting down: flushing buffered records");
   if (kafka_) kafka_->Stop();
+  group_ticker_->Stop();
   // Answer every produce request already admitted: flush, commit, respond.
   co_await batcher_->Drain();
   // Let the in-flight responses reach their sockets.

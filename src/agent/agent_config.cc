@@ -151,6 +151,10 @@ Result<AgentConfig> ParseAgentConfig(const std::vector<std::string>& args, const
               1LL << 30, "Buffered produce bytes that trigger an object write");
   flags.Bytes("maxMessageBytes", &c.max_message_bytes, kDefaultMaxMessageBytes, 1LL << 10,
               1LL << 30, "Largest record batch accepted (Kafka's message.max.bytes)");
+  flags.Duration("groupInitialRebalanceDelay", &c.group_initial_rebalance_delay, seconds(3),
+                 std::chrono::nanoseconds(0), minutes(5),
+                 "How long a new consumer group waits for more members before its first "
+                 "assignment (Kafka's group.initial.rebalance.delay.ms)");
   flags.Bool("autoCreateTopics", &c.auto_create_topics, true,
              "Create topics on first use by Metadata or Produce requests");
   flags.Int64("defaultNumPartitions", &num_partitions, 1, 1, 10000,

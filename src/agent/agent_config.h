@@ -46,6 +46,9 @@ struct AgentConfig {
   int64_t batch_max_size_bytes = 0;
   int64_t max_message_bytes = 0;
 
+  // Consumer groups.
+  std::chrono::nanoseconds group_initial_rebalance_delay{0};
+
   // Topics and clusters.
   bool auto_create_topics = true;
   int32_t default_num_partitions = 1;

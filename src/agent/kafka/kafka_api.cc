@@ -67,6 +67,7 @@ Task<Result<network::ResponseTask>> KafkaApi::Admit(const network::ConnectionInf
   ctx.correlation_id = header.correlation_id;
   ctx.client_id = header.client_id.value_or("");
   ctx.connection_id = connection.id;
+  ctx.client_host = connection.peer;
   requests_.WithLabels({std::string(api->name)}).Inc();
 
   if (header.api_version < api->min_version || header.api_version > api->max_version) {
@@ -111,6 +112,28 @@ Task<Result<network::ResponseTask>> KafkaApi::Admit(const network::ConnectionInf
       co_return Route<InitProducerIdRequest>(s, ctx, reader, HandleInitProducerId);
     case ApiKey::kOffsetForLeaderEpoch:
       co_return Route<OffsetForLeaderEpochRequest>(s, ctx, reader, HandleOffsetForLeaderEpoch);
+    case ApiKey::kFindCoordinator:
+      co_return Route<FindCoordinatorRequest>(s, ctx, reader, HandleFindCoordinator);
+    case ApiKey::kJoinGroup:
+      co_return Route<JoinGroupRequest>(s, ctx, reader, HandleJoinGroup);
+    case ApiKey::kSyncGroup:
+      co_return Route<SyncGroupRequest>(s, ctx, reader, HandleSyncGroup);
+    case ApiKey::kHeartbeat:
+      co_return Route<HeartbeatRequest>(s, ctx, reader, HandleHeartbeat);
+    case ApiKey::kLeaveGroup:
+      co_return Route<LeaveGroupRequest>(s, ctx, reader, HandleLeaveGroup);
+    case ApiKey::kOffsetCommit:
+      co_return Route<OffsetCommitRequest>(s, ctx, reader, HandleOffsetCommit);
+    case ApiKey::kOffsetFetch:
+      co_return Route<OffsetFetchRequest>(s, ctx, reader, HandleOffsetFetch);
+    case ApiKey::kOffsetDelete:
+      co_return Route<OffsetDeleteRequest>(s, ctx, reader, HandleOffsetDelete);
+    case ApiKey::kDescribeGroups:
+      co_return Route<DescribeGroupsRequest>(s, ctx, reader, HandleDescribeGroups);
+    case ApiKey::kListGroups:
+      co_return Route<ListGroupsRequest>(s, ctx, reader, HandleListGroups);
+    case ApiKey::kDeleteGroups:
+      co_return Route<DeleteGroupsRequest>(s, ctx, reader, HandleDeleteGroups);
     default:
       break;
   }

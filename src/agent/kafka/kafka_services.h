@@ -6,6 +6,8 @@
 #include <string>
 
 #include "agent/fetch/partition_reader.h"
+#include "agent/groups/group_coordinator.h"
+#include "agent/groups/group_ownership.h"
 #include "agent/produce/batcher.h"
 #include "agent/topic_cache.h"
 #include "common/clock.h"
@@ -32,6 +34,8 @@ struct KafkaServices {
   Batcher& batcher;
   PartitionReader& reader;
   const Clock& clock;
+  groups::GroupCoordinator& groups;
+  groups::GroupOwnership& group_ownership;
 };
 
 // One decoded request's context.
@@ -41,6 +45,7 @@ struct RequestContext {
   int32_t correlation_id = 0;
   std::string client_id;
   uint64_t connection_id = 0;
+  std::string client_host;  // the peer's "ip:port"
 };
 
 }  // namespace sluice::agent

@@ -19,6 +19,18 @@ bool IsHandledApi(int16_t api_key) {
     case ApiKey::kDescribeCluster:
     case ApiKey::kInitProducerId:
     case ApiKey::kOffsetForLeaderEpoch:
+    // Consumer groups (handlers/groups.cc, group_offsets.cc, group_admin.cc).
+    case ApiKey::kFindCoordinator:
+    case ApiKey::kJoinGroup:
+    case ApiKey::kSyncGroup:
+    case ApiKey::kHeartbeat:
+    case ApiKey::kLeaveGroup:
+    case ApiKey::kOffsetCommit:
+    case ApiKey::kOffsetFetch:
+    case ApiKey::kOffsetDelete:
+    case ApiKey::kDescribeGroups:
+    case ApiKey::kListGroups:
+    case ApiKey::kDeleteGroups:
       return true;
     default:
       return false;

@@ -40,6 +40,21 @@ Task<InitProducerIdResponse> HandleInitProducerId(KafkaServices&, RequestContext
 Task<OffsetForLeaderEpochResponse> HandleOffsetForLeaderEpoch(KafkaServices&, RequestContext,
                                                               OffsetForLeaderEpochRequest);
 
+// Consumer groups.
+Task<FindCoordinatorResponse> HandleFindCoordinator(KafkaServices&, RequestContext,
+                                                    FindCoordinatorRequest);
+Task<JoinGroupResponse> HandleJoinGroup(KafkaServices&, RequestContext, JoinGroupRequest);
+Task<SyncGroupResponse> HandleSyncGroup(KafkaServices&, RequestContext, SyncGroupRequest);
+Task<HeartbeatResponse> HandleHeartbeat(KafkaServices&, RequestContext, HeartbeatRequest);
+Task<LeaveGroupResponse> HandleLeaveGroup(KafkaServices&, RequestContext, LeaveGroupRequest);
+Task<OffsetCommitResponse> HandleOffsetCommit(KafkaServices&, RequestContext, OffsetCommitRequest);
+Task<OffsetFetchResponse> HandleOffsetFetch(KafkaServices&, RequestContext, OffsetFetchRequest);
+Task<OffsetDeleteResponse> HandleOffsetDelete(KafkaServices&, RequestContext, OffsetDeleteRequest);
+Task<DescribeGroupsResponse> HandleDescribeGroups(KafkaServices&, RequestContext,
+                                                  DescribeGroupsRequest);
+Task<ListGroupsResponse> HandleListGroups(KafkaServices&, RequestContext, ListGroupsRequest);
+Task<DeleteGroupsResponse> HandleDeleteGroups(KafkaServices&, RequestContext, DeleteGroupsRequest);
+
 // Encodes header + body for the request's version.
 Bytes EncodeResponse(const RequestContext& ctx, const auto& response) {
   Writer w;

@@ -1,0 +1,210 @@
+// Committed offsets: OffsetCommit, OffsetFetch, OffsetDelete. Offsets are read from and written to
+// the metadata store on every request (never cached), so whichever agent coordinates a group
+// later sees them; the coordinator only decides whether a member may commit.
+#include <map>
+#include <set>
+
+#include "agent/groups/group_coordinator.h"
+#include "agent/kafka/handlers/handlers.h"
+
+namespace sluice::agent {
+
+namespace {
+
+constexpr size_t kMaxOffsetMetadataBytes = 4096;  // offset.metadata.max.bytes
+
+// Partition count of a topic, or -1 when it does not exist (or the store cannot say).
+Task<int32_t> PartitionCount(KafkaServices& s, std::map<std::string, int32_t>& known,
+                             const std::string& topic) {
+  auto it = known.find(topic);
+  if (it != known.end()) co_return it->second;
+  auto info = co_await s.topics.Get(topic);
+  int32_t count = info.ok() && info->has_value() ? (*info)->num_partitions : -1;
+  known[topic] = count;
+  co_return count;
+}
+
+using StoredOffsets = std::map<std::pair<std::string, int32_t>, metadata::CommittedOffset>;
+
+// Fills one group's answer, generic over the v0-7 and v8 response shapes.
+template <typename Topic, typename Partition, typename RequestTopics>
+std::vector<Topic> AnswerOffsets(const StoredOffsets& stored, const RequestTopics& requested) {
+  std::vector<Topic> out;
+  auto fill = [](Partition& p, const metadata::CommittedOffset* c) {
+    p.committed_offset = c ? c->offset : -1;
+    p.committed_leader_epoch = c ? c->leader_epoch : -1;
+    p.metadata = c ? c->metadata : "";
+    p.error_code = 0;
+  };
+  if (!requested) {  // null: every partition the group has committed
+    for (const auto& [key, committed] : stored) {
+      if (out.empty() || out.back().name != key.first) {
+        out.emplace_back();
+        out.back().name = key.first;
+      }
+      Partition p;
+      p.partition_index = key.second;
+      fill(p, &committed);
+      out.back().partitions.push_back(std::move(p));
+    }
+    return out;
+  }
+  for (const auto& t : *requested) {
+    Topic topic;
+    topic.name = t.name;
+    for (int32_t index : t.partition_indexes) {
+      Partition p;
+      p.partition_index = index;
+      auto it = stored.find({t.name, index});
+      fill(p, it == stored.end() ? nullptr : &it->second);
+      topic.partitions.push_back(std::move(p));
+    }
+    out.push_back(std::move(topic));
+  }
+  return out;
+}
+
+}  // namespace
+
+Task<OffsetCommitResponse> HandleOffsetCommit(KafkaServices& s, RequestContext,
+                                              OffsetCommitRequest req) {
+  const int16_t allowed = s.groups.ValidateOffsetCommit(req.group_id, req.generation_id,
+                                                        req.member_id, req.group_instance_id);
+  OffsetCommitResponse response;
+  std::map<std::string, int32_t> partition_counts;
+  std::vector<std::tuple<std::string, int32_t, metadata::CommittedOffset>> to_store;
+  std::vector<OffsetCommitResponse::OffsetCommitResponsePartition*> stored_answers;
+  const int64_t now = s.clock.NowMs();
+  for (auto& topic : req.topics) {
+    auto& topic_out = response.topics.emplace_back();
+    topic_out.name = topic.name;
+    const int32_t partitions = allowed == 0 ? co_await PartitionCount(s, partition_counts, topic.name) : 0;
+    for (auto& p : topic.partitions) {
+      auto& out = topic_out.partitions.emplace_back();
+      out.partition_index = p.partition_index;
+      const std::string metadata = p.committed_metadata.value_or("");
+      if (allowed != 0) {
+        out.error_code = allowed;
+      } else if (metadata.size() > kMaxOffsetMetadataBytes) {
+        out.error_code = Code(ErrorCode::kOffsetMetadataTooLarge);
+      } else if (p.partition_index < 0 || p.partition_index >= partitions) {
+        out.error_code = Code(ErrorCode::kUnknownTopicOrPartition);
+      } else {
+        metadata::CommittedOffset committed;
+        committed.offset = p.committed_offset;
+        committed.leader_epoch = p.committed_leader_epoch;
+        committed.metadata = metadata;
+        committed.commit_time_ms = now;
+        to_store.emplace_back(topic.name, p.partition_index, std::move(committed));
+      }
+    }
+  }
+  // Pointers into the response are taken only after it stopped growing.
+  for (auto& t : response.topics) {
+    for (auto& p : t.partitions) {
+      if (p.error_code == 0) stored_answers.push_back(&p);
+    }
+  }
+  if (!to_store.empty()) {
+    Status stored = co_await s.store.CommitOffsets(req.group_id, std::move(to_store));
+    if (!stored.ok()) {
+      // Retriable for every client: it looks the coordinator up again and retries.
+      for (auto* p : stored_answers) p->error_code = Code(ErrorCode::kCoordinatorNotAvailable);
+    }
+  }
+  co_return response;
+}
+
+Task<OffsetFetchResponse> HandleOffsetFetch(KafkaServices& s, RequestContext ctx,
+                                            OffsetFetchRequest req) {
+  OffsetFetchResponse response;
+  if (ctx.api_version >= 8) {
+    for (const auto& g : req.groups) {
+      auto& out = response.groups.emplace_back();
+      out.group_id = g.group_id;
+      auto stored = co_await s.store.FetchOffsets(g.group_id);
+      if (!stored.ok()) {
+        out.error_code = Code(ErrorCode::kCoordinatorNotAvailable);
+        continue;
+      }
+      out.topics = AnswerOffsets<OffsetFetchResponse::OffsetFetchResponseTopics,
+                                 OffsetFetchResponse::OffsetFetchResponsePartitions>(*stored,
+                                                                                     g.topics);
+    }
+    co_return response;
+  }
+  auto stored = co_await s.store.FetchOffsets(req.group_id);
+  if (!stored.ok()) {
+    response.error_code = Code(ErrorCode::kCoordinatorNotAvailable);
+    // v0-1 have no top-level error: say it on every requested partition.
+    if (req.topics) {
+      for (const auto& t : *req.topics) {
+        auto& topic = response.topics.emplace_back();
+        topic.name = t.name;
+        for (int32_t index : t.partition_indexes) {
+          auto& p = topic.partitions.emplace_back();
+          p.partition_index = index;
+          p.committed_offset = -1;
+          p.error_code = Code(ErrorCode::kCoordinatorNotAvailable);
+        }
+      }
+    }
+    co_return response;
+  }
+  response.topics = AnswerOffsets<OffsetFetchResponse::OffsetFetchResponseTopic,
+                                  OffsetFetchResponse::OffsetFetchResponsePartition>(*stored,
+                                                                                     req.topics);
+  co_return response;
+}
+
+Task<OffsetDeleteResponse> HandleOffsetDelete(KafkaServices& s, RequestContext,
+                                              OffsetDeleteRequest req) {
+  OffsetDeleteResponse response;
+  if (req.group_id.empty()) {
+    response.error_code = Code(ErrorCode::kInvalidGroupId);
+    co_return response;
+  }
+  auto described = s.groups.Describe(req.group_id);
+  if (!described) {
+    auto stored = co_await s.store.FetchOffsets(req.group_id);
+    if (!stored.ok()) {
+      response.error_code = Code(ErrorCode::kCoordinatorNotAvailable);
+      co_return response;
+    }
+    if (stored->empty()) {
+      response.error_code = Code(ErrorCode::kGroupIdNotFound);
+      co_return response;
+    }
+  } else if (!described->members.empty() && described->protocol_type != "consumer") {
+    response.error_code = Code(ErrorCode::kNonEmptyGroup);
+    co_return response;
+  }
+  // An active consumer group keeps the offsets of topics it still subscribes to.
+  const std::set<std::string> subscribed =
+      s.groups.SubscribedTopics(req.group_id).value_or(std::set<std::string>{});
+  std::map<std::string, int32_t> partition_counts;
+  std::vector<std::pair<std::string, int32_t>> to_delete;
+  for (const auto& topic : req.topics) {
+    auto& topic_out = response.topics.emplace_back();
+    topic_out.name = topic.name;
+    const int32_t partitions = co_await PartitionCount(s, partition_counts, topic.name);
+    for (const auto& p : topic.partitions) {
+      auto& out = topic_out.partitions.emplace_back();
+      out.partition_index = p.partition_index;
+      if (subscribed.count(topic.name)) {
+        out.error_code = Code(ErrorCode::kGroupSubscribedToTopic);
+      } else if (p.partition_index < 0 || p.partition_index >= partitions) {
+        out.error_code = Code(ErrorCode::kUnknownTopicOrPartition);
+      } else {
+        to_delete.emplace_back(topic.name, p.partition_index);
+      }
+    }
+  }
+  if (!to_delete.empty()) {
+    Status deleted = co_await s.store.DeleteOffsets(req.group_id, std::move(to_delete));
+    if (!deleted.ok()) response.error_code = Code(ErrorCode::kCoordinatorNotAvailable);
+  }
+  co_return response;
+}
+
+}  // namespace sluice::agent
