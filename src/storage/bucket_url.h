@@ -21,8 +21,8 @@ struct BucketUrl {
   std::map<std::string, std::string> params;
 };
 
-// InvalidArgument naming the problem for malformed URLs; s3:// parses (so tools can inspect it)
-// but opening it is Unimplemented for now.
+// InvalidArgument naming the problem for malformed URLs. s3:// options other than prefix are
+// checked by S3ConfigFromBucketUrl (storage/s3_config.h).
 Result<BucketUrl> ParseBucketUrl(const std::string& url);
 
 }  // namespace sluice::storage

@@ -5,6 +5,9 @@
 #include "storage/file_object_store.h"
 #include "storage/mem_object_store.h"
 #include "storage/prefixed_object_store.h"
+#include "storage/s3_config.h"
+#include "storage/s3_credentials.h"
+#include "storage/s3_object_store.h"
 
 namespace sluice::storage {
 
@@ -21,8 +24,12 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url,
                               FileObjectStore::Open(parsed.location, std::move(blocking_executor)));
       break;
     }
-    case BucketScheme::kS3:
-      return Status::Unimplemented("s3:// arrives with the cluster work");
+    case BucketScheme::kS3: {
+      SLUICE_ASSIGN_OR_RETURN(S3Config config, S3ConfigFromBucketUrl(parsed));
+      SLUICE_ASSIGN_OR_RETURN(
+          store, S3ObjectStore::Open(std::move(config), EnvironmentCredentials(ProcessEnvironment())));
+      break;
+    }
   }
   if (!parsed.prefix.empty()) {
     store = std::make_unique<PrefixedObjectStore>(std::move(store), parsed.prefix);
