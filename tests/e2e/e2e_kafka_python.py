@@ -98,8 +98,10 @@ def produce(agent, codecs):
 
 
 def consume(agent, expected):
+    # request_timeout_ms bounds offsets_for_times & co., which otherwise retry for 305 s.
     consumer = KafkaConsumer(bootstrap_servers=agent.bootstrap, group_id=None,
-                             enable_auto_commit=False, fetch_max_wait_ms=100)
+                             enable_auto_commit=False, fetch_max_wait_ms=100,
+                             request_timeout_ms=15000)
     partitions = sorted(expected)
     consumer.assign(partitions)
     consumer.seek_to_beginning()
