@@ -153,7 +153,7 @@ async function main() {
   const agent = await startAgent();
   try {
     const kafka = new Kafka({ clientId: 'e2e-kafkajs', brokers: [agent.bootstrap],
-      logLevel: logLevel.WARN, retry: { retries: 3 } });
+      logLevel: logLevel.WARN });
     const admin = kafka.admin();
     await admin.connect();
     await adminChecks(admin);

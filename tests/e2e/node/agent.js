@@ -81,8 +81,10 @@ async function startAgent(extraArgs = []) {
     async stop() {
       if (exitCode !== null) return exitCode;
       child.kill('SIGTERM');
-      const timer = sleep(20000).then(() => 'timeout');
-      const result = await Promise.race([exited, timer]);
+      let timer;
+      const timeout = new Promise((r) => { timer = setTimeout(() => r('timeout'), 20000); });
+      const result = await Promise.race([exited, timeout]);
+      clearTimeout(timer);  // a pending timer would keep node alive for 20 s
       if (result === 'timeout') {
         child.kill('SIGKILL');
         throw new Error('agent ignored SIGTERM for 20 s');
