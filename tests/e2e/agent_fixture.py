@@ -54,6 +54,7 @@ class Agent:
         self.extra_args = list(extra_args)
         # Logs go next to the data directory, never into it: it belongs to the agent.
         self.work_dir = tempfile.mkdtemp(prefix="sluice-e2e-")
+        atexit.register(self.cleanup)  # also when a test forgets to, or fails before it does
         self.data_dir = data_dir or os.path.join(self.work_dir, "data")
         self.kafka_port = kafka_port or free_port()
         self.http_port = http_port or free_port()
@@ -83,7 +84,6 @@ class Agent:
         env = dict(os.environ, **(self.env or {}))
         self.proc = subprocess.Popen(self.args(), stdout=log, stderr=subprocess.STDOUT, env=env)
         log.close()
-        atexit.register(self._kill_if_running)
         self.wait_ready(timeout)
         return self
 
