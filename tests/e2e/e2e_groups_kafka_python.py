@@ -5,6 +5,7 @@ and a later consumer of the same group resumes exactly after the committed offse
 """
 
 import sys
+import threading
 import time
 
 from agent_fixture import Agent, check, require_module
@@ -33,56 +34,79 @@ def consumer(agent):
                          consumer_timeout_ms=500)
 
 
-def drain(consumers, want, timeout=40):
-    """Polls all consumers until `want` messages arrived; commits after every poll."""
-    got = {c: [] for c in consumers}
+class ConsumerThread(threading.Thread):
+    """One KafkaConsumer polling in its own thread (kafka-python's poll() blocks while its group
+    rebalances, so two consumers cannot share one thread), committing after every batch."""
+
+    def __init__(self, agent):
+        super().__init__(daemon=True)
+        self.consumer = consumer(agent)
+        self.values = []
+        self.assignment = set()
+        self.stopping = threading.Event()
+        self.error = None
+
+    def run(self):
+        try:
+            while not self.stopping.is_set():
+                batch = self.consumer.poll(timeout_ms=200)
+                for records in batch.values():
+                    self.values += [r.value.decode() for r in records]
+                if batch:
+                    self.consumer.commit()
+                self.assignment = {tp.partition for tp in self.consumer.assignment()}
+            self.consumer.commit()
+            self.consumer.close()  # LeaveGroup
+        except Exception as e:  # reported by the main thread
+            self.error = e
+
+    def stop(self):
+        self.stopping.set()
+        self.join(30)
+        check(self.error is None, f"consumer thread failed: {self.error!r}")
+
+
+def wait_until(predicate, timeout, what):
     deadline = time.monotonic() + timeout
-    while sum(len(v) for v in got.values()) < want and time.monotonic() < deadline:
-        for c in consumers:
-            batch = c.poll(timeout_ms=200)
-            for records in batch.values():
-                got[c] += [r.value.decode() for r in records]
-            if batch:
-                c.commit()
-    return got
+    while not predicate():
+        check(time.monotonic() < deadline, f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.1)
 
 
 def run(agent):
     admin = KafkaAdminClient(bootstrap_servers=agent.bootstrap)
     admin.create_topics([NewTopic(TOPIC, num_partitions=PARTITIONS, replication_factor=1)])
     admin.close()
-    produce(agent, 0, 400)
 
-    a, b = consumer(agent), consumer(agent)
-    # Wait until both are members and own two partitions each, then read everything.
-    deadline = time.monotonic() + 30
-    got = {a: [], b: []}
-    while time.monotonic() < deadline:
-        for c in (a, b):
-            for records in c.poll(timeout_ms=200).values():
-                got[c] += [r.value.decode() for r in records]
-            c.commit()
-        if len(a.assignment()) == 2 and len(b.assignment()) == 2 and \
-                len(got[a]) + len(got[b]) == 400:
-            break
-    check(len(a.assignment()) == 2 and len(b.assignment()) == 2,
-          f"assignments {a.assignment()} / {b.assignment()}")
-    check(not (a.assignment() & b.assignment()), "a partition owned twice")
-    consumed = got[a] + got[b]
+    a, b = ConsumerThread(agent), ConsumerThread(agent)
+    a.start()
+    b.start()
+    wait_until(lambda: len(a.assignment) == 2 and len(b.assignment) == 2, 30,
+               "two kafka-python consumers with two partitions each")
+    check(not (a.assignment & b.assignment), f"a partition owned twice: {a.assignment} {b.assignment}")
+    produce(agent, 0, 400)
+    wait_until(lambda: len(a.values) + len(b.values) >= 400, 30, "400 messages consumed")
+    time.sleep(0.5)
+    consumed = a.values + b.values
     check(sorted(consumed) == sorted(f"kp-{i}" for i in range(400)),
           f"consumed {len(consumed)} messages, {len(set(consumed))} distinct, want 400")
-    for c in (a, b):
-        c.commit()
-        c.close()  # LeaveGroup
+    for t in (a, b):
+        got = {int(v[3:]) % PARTITIONS for v in t.values}
+        check(got <= t.assignment, f"read partitions {got} outside the assignment {t.assignment}")
+        t.stop()
 
     produce(agent, 400, 100)
-    c = consumer(agent)
-    got = drain([c], 100)[c]
-    check(sorted(got) == sorted(f"kp-{i}" for i in range(400, 500)),
-          f"resumed consumer read {len(got)} messages, want exactly the 100 new ones")
-    committed = {p: c.committed(TopicPartition(TOPIC, p)) for p in range(PARTITIONS)}
+    c = ConsumerThread(agent)
+    c.start()
+    wait_until(lambda: len(c.values) >= 100, 30, "the resumed consumer to read 100")
+    time.sleep(0.5)
+    c.stop()
+    check(sorted(c.values) == sorted(f"kp-{i}" for i in range(400, 500)),
+          f"resumed consumer read {len(c.values)} messages, want exactly the 100 new ones")
+    probe = KafkaConsumer(bootstrap_servers=agent.bootstrap, group_id=GROUP)
+    committed = {p: probe.committed(TopicPartition(TOPIC, p)) for p in range(PARTITIONS)}
+    probe.close()
     check(committed == {p: 125 for p in range(PARTITIONS)}, f"committed {committed}")
-    c.close()
 
 
 if __name__ == "__main__":
