@@ -39,6 +39,10 @@ void AppendUtf8(uint32_t cp, std::string& out) {
 // Decodes character data with its entity references.
 Status DecodeText(std::string_view in, std::string& out) {
   for (size_t i = 0; i < in.size(); ++i) {
+    auto c = static_cast<unsigned char>(in[i]);
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      return Bad("control character " + std::to_string(c) + " in text");
+    }
     if (in[i] != '&') {
       out.push_back(in[i]);
       continue;

@@ -60,11 +60,12 @@ TEST(BucketUrlTest, BadUrlsSayWhatIsWrong) {
   }
 }
 
-TEST(BucketUrlTest, OpeningS3IsUnimplementedForNow) {
+TEST(BucketUrlTest, OpeningS3ChecksItsOptions) {
   asio::thread_pool pool(1);
-  auto store = OpenObjectStore("s3://bucket?region=x", pool.get_executor());
-  ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.status().code(), StatusCode::kUnimplemented);
+  auto unknown = OpenObjectStore("s3://bucket?region=x&colour=blue", pool.get_executor());
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown.status().message().find("colour"), std::string::npos);
   auto bad = OpenObjectStore("s4://bucket", pool.get_executor());
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);

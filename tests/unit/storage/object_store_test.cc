@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <limits>
 #include <memory>
@@ -21,14 +25,29 @@ constexpr uint64_t kToEnd = std::numeric_limits<uint64_t>::max();
 
 struct BackEnd {
   std::string name;
-  // Bucket URL for a fresh, empty bucket under `dir` (ignored by mem://).
+  // Bucket URL for a fresh, empty bucket under `dir` (ignored by mem:// and s3://); "" skips.
   std::string (*url)(const std::filesystem::path& dir);
 };
+
+// The s3rver (or other S3) bucket named by scripts/with-s3rver.sh's variables, with a prefix of
+// its own per test so every test starts with an empty "bucket"; "" when they are not set.
+std::string S3TestUrl() {
+  const char* endpoint = std::getenv("SLUICE_TEST_S3_ENDPOINT");
+  if (endpoint == nullptr || *endpoint == '\0') return "";
+  const char* bucket = std::getenv("SLUICE_TEST_S3_BUCKET");
+  static int counter = 0;
+  std::string prefix = "test-" + std::to_string(::getpid()) + "-" + std::to_string(++counter) +
+                       "-" + std::to_string(std::time(nullptr));
+  return std::string("s3://") + (bucket && *bucket ? bucket : "sluice-test") +
+         "?region=us-east-1&s3ForcePathStyle=true&endpoint=" + endpoint + "&prefix=" + prefix;
+}
 
 class ObjectStoreTest : public ::testing::TestWithParam<BackEnd> {
  protected:
   void SetUp() override {
-    auto opened = OpenObjectStore(GetParam().url(dir_.path()), pool_.get_executor());
+    std::string url = GetParam().url(dir_.path());
+    if (url.empty()) GTEST_SKIP() << GetParam().name << ": SLUICE_TEST_S3_ENDPOINT is not set";
+    auto opened = OpenObjectStore(url, pool_.get_executor());
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(opened).value();
   }
@@ -240,7 +259,8 @@ INSTANTIATE_TEST_SUITE_P(
         BackEnd{"file_prefixed",
                 [](const std::filesystem::path& dir) {
                   return "file://" + dir.string() + "/b?prefix=/tenant/";
-                }}),
+                }},
+        BackEnd{"s3", [](const std::filesystem::path&) { return S3TestUrl(); }}),
     [](const ::testing::TestParamInfo<BackEnd>& info) { return info.param.name; });
 
 TEST(MemObjectStoreTest, EachOpenGetsItsOwnBucket) {
