@@ -1,12 +1,14 @@
-// OpenMetadataStore: picks the back end named by the metadata URL. PostgreSQL joins here later.
+// OpenMetadataStore: picks the back end named by the metadata URL.
 #include "metadata/metadata_store.h"
+#include "metadata/postgres_metadata_store.h"
 #include "metadata/sqlite_metadata_store.h"
 
 namespace sluice::metadata {
 
 Result<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& url,
                                                          asio::any_io_executor /*unused*/) {
-  // SQLite needs one dedicated thread (it owns it); a network back end will use the executor.
+  // SQLite needs one dedicated thread (it owns it); PostgreSQL owns one thread per pooled
+  // connection, so neither blocks the caller's executor.
   if (url.find('\0') != std::string::npos) {
     return Status::InvalidArgument("metadata URL contains NUL");
   }
@@ -22,7 +24,7 @@ Result<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& url,
     return SqliteMetadataStore::Open(path);
   }
   if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-    return Status::Unimplemented("postgres:// metadata store is not implemented yet");
+    return PostgresMetadataStore::Open(url);
   }
   return Status::InvalidArgument("metadata URL '" + url +
                                  "' is not sqlite:///path/meta.db, sqlite://relative.db, "

@@ -1,4 +1,5 @@
-// The MetadataStore contract, run against every back end (a PostgreSQL factory joins later).
+// The MetadataStore contract, run against every back end. The PostgreSQL instance skips unless
+// SLUICE_TEST_POSTGRES_URL names a database (scripts/with-postgres.sh provides one).
 #include "metadata/metadata_store.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <map>
 
 #include "await.h"
+#include "postgres_test_db.h"
 #include "temp_dir.h"
 
 namespace sluice::metadata {
@@ -20,6 +22,7 @@ struct BackEnd {
   std::string name;
   std::string (*url)(const std::filesystem::path& dir);
   bool persistent;  // reopening the same URL sees the same data
+  bool postgres = false;
 };
 
 ChunkToCommit Chunk(const std::string& topic, int32_t partition, int32_t last_offset_delta,
@@ -61,10 +64,18 @@ CommitRequest Object(const std::string& id, std::vector<ChunkToCommit> chunks) {
 
 class MetadataStoreTest : public ::testing::TestWithParam<BackEnd> {
  protected:
-  void SetUp() override { Open(); }
+  void SetUp() override {
+    if (GetParam().postgres && testing::PostgresTestUrl().empty()) {
+      GTEST_SKIP() << testing::kNoPostgres;
+    }
+    Open();
+  }
   void TearDown() override {
     store_.reset();
     pool_.join();
+    if (GetParam().postgres && !testing::PostgresTestUrl().empty()) {
+      testing::DropSchema(testing::SchemaFor(dir_.path()));
+    }
   }
 
   void Open() {
@@ -529,21 +540,22 @@ TEST_P(MetadataStoreTest, StateSurvivesReopen) {
   EXPECT_GT(next->producer_id, pid->producer_id);
 }
 
-INSTANTIATE_TEST_SUITE_P(BackEnds, MetadataStoreTest,
-                         ::testing::Values(BackEnd{"sqlite_memory",
-                                                   [](const std::filesystem::path&) {
-                                                     return std::string("sqlite::memory:");
-                                                   },
-                                                   false},
-                                           BackEnd{"sqlite_file",
-                                                   [](const std::filesystem::path& dir) {
-                                                     return "sqlite://" +
-                                                            (dir / "meta.db").string();
-                                                   },
-                                                   true}),
-                         [](const ::testing::TestParamInfo<BackEnd>& info) {
-                           return info.param.name;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    BackEnds, MetadataStoreTest,
+    ::testing::Values(
+        BackEnd{"sqlite_memory",
+                [](const std::filesystem::path&) { return std::string("sqlite::memory:"); }, false},
+        BackEnd{"sqlite_file",
+                [](const std::filesystem::path& dir) {
+                  return "sqlite://" + (dir / "meta.db").string();
+                },
+                true},
+        BackEnd{"postgres",
+                [](const std::filesystem::path& dir) {
+                  return testing::PostgresUrlForSchema(testing::SchemaFor(dir));
+                },
+                true, true}),
+    [](const ::testing::TestParamInfo<BackEnd>& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace sluice::metadata
