@@ -27,6 +27,9 @@ struct BackEnd {
   std::string name;
   // Bucket URL for a fresh, empty bucket under `dir` (ignored by mem:// and s3://); "" skips.
   std::string (*url)(const std::filesystem::path& dir);
+  // Whether racing PUTs of one key leave exactly one whole version. Real S3 does; s3rver (the
+  // test server behind s3://) writes the object file in place, so racing writes interleave.
+  bool racing_puts_leave_one_version = true;
 };
 
 // The s3rver (or other S3) bucket named by scripts/with-s3rver.sh's variables, with a prefix of
@@ -242,6 +245,7 @@ TEST_P(ObjectStoreTest, ConcurrentPutsFromManyCoroutines) {
       EXPECT_EQ(GetString(key), key + ":" + std::string(1000 + w, 'x'));
     }
   }
+  if (!GetParam().racing_puts_leave_one_version) return;
   std::string shared = GetString("shared");
   ASSERT_TRUE(shared.starts_with("shared-by-"));
   int w = std::stoi(shared.substr(10));
@@ -260,7 +264,7 @@ INSTANTIATE_TEST_SUITE_P(
                 [](const std::filesystem::path& dir) {
                   return "file://" + dir.string() + "/b?prefix=/tenant/";
                 }},
-        BackEnd{"s3", [](const std::filesystem::path&) { return S3TestUrl(); }}),
+        BackEnd{"s3", [](const std::filesystem::path&) { return S3TestUrl(); }, false}),
     [](const ::testing::TestParamInfo<BackEnd>& info) { return info.param.name; });
 
 TEST(MemObjectStoreTest, EachOpenGetsItsOwnBucket) {
