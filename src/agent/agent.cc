@@ -10,6 +10,7 @@
 #include "agent/groups/group_coordinator.h"
 #include "agent/groups/group_ownership.h"
 #include "agent/groups/group_ticker.h"
+#include "agent/groups/offset_expiry.h"
 #include "agent/kafka/kafka_api.h"
 #include "agent/kafka/kafka_services.h"
 #include "agent/produce/batcher.h"
@@ -72,6 +73,7 @@ class Agent::Impl {
   std::unique_ptr<groups::GroupCoordinator> groups_;
   std::unique_ptr<groups::LocalGroupOwnership> group_ownership_;
   std::unique_ptr<groups::GroupTicker> group_ticker_;
+  std::unique_ptr<groups::OffsetExpiry> offset_expiry_;
   std::unique_ptr<KafkaServices> services_;
   std::unique_ptr<KafkaApi> api_;
   std::unique_ptr<network::KafkaServer> kafka_;
@@ -234,6 +236,8 @@ Status Agent::Impl::StartServers() {
   group_ticker_ =
       std::make_unique<groups::GroupTicker>(ex, *groups_, std::chrono::milliseconds(50));
   group_ticker_->Start();
+  offset_expiry_ = std::make_unique<groups::OffsetExpiry>(*store_, *groups_, clock_);
+  offset_expiry_->Start(ex, std::chrono::minutes(10));
   services_ = std::make_unique<KafkaServices>(KafkaServices{
       ex, settings, *store_, *topics_, *batcher_, *reader_, clock_, *groups_, *group_ownership_});
   RegisterMetrics();
@@ -287,6 +291,7 @@ Task<void> Agent::Impl::Shutdown() {
   logger_.Info("shutting down: flushing buffered records");
   if (kafka_) kafka_->Stop();
   group_ticker_->Stop();
+  offset_expiry_->Stop();
   // Answer every produce request already admitted: flush, commit, respond.
   co_await batcher_->Drain();
   // Let the in-flight responses reach their sockets.

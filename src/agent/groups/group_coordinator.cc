@@ -75,9 +75,9 @@ const GroupCoordinator::Group* GroupCoordinator::Find(const std::string& id) con
 std::string GroupCoordinator::NewMemberId(const std::string& client_id) {
   char uuid[40];
   const uint64_t a = random_(), b = random_();
-  std::snprintf(uuid, sizeof(uuid), "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(a >> 32), static_cast<unsigned>((a >> 16) & 0xffff),
-                static_cast<unsigned>(a & 0xffff), static_cast<unsigned>(b >> 48),
+  std::snprintf(uuid, sizeof(uuid), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
+                static_cast<unsigned>(b >> 48),
                 static_cast<unsigned long long>(b & 0xffffffffffffULL));
   return client_id + "-" + uuid;
 }
@@ -267,8 +267,8 @@ void GroupCoordinator::UpdateMember(Member& m, JoinParams& p, JoinCallback done)
 void GroupCoordinator::MaybePrepareRebalance(Group& g) {
   if (g.state == GroupState::kPreparingRebalance) {
     if (g.initial_delay) {  // a new member during the initial delay waits a little longer
-      g.deadline_ms = std::min(clock_.NowMs() + settings_.initial_rebalance_delay_ms,
-                               g.initial_max_ms);
+      g.deadline_ms =
+          std::min(clock_.NowMs() + settings_.initial_rebalance_delay_ms, g.initial_max_ms);
     }
     TryCompleteJoin(g);
     return;
@@ -318,7 +318,8 @@ std::string GroupCoordinator::SelectProtocol(const Group& g) const {
   // candidate and the most votes win (ties: the first candidate in the leader's order).
   if (g.members.empty()) return "";
   std::vector<std::string> candidates;
-  const Member& first = g.members.count(g.leader) ? g.members.at(g.leader) : g.members.begin()->second;
+  const Member& first =
+      g.members.count(g.leader) ? g.members.at(g.leader) : g.members.begin()->second;
   for (const auto& [name, metadata] : first.protocols) {
     bool all = std::all_of(g.members.begin(), g.members.end(),
                            [&](const auto& e) { return MetadataFor(e.second.protocols, name); });

@@ -171,8 +171,8 @@ class GroupCoordinator {
     // PreparingRebalance: when the join phase ends. CompletingRebalance: when members that have
     // not sent SyncGroup are dropped.
     int64_t deadline_ms = 0;
-    bool initial_delay = false;   // the join phase of an Empty group (no early completion)
-    int64_t initial_max_ms = 0;   // the initial delay never extends past this
+    bool initial_delay = false;  // the join phase of an Empty group (no early completion)
+    int64_t initial_max_ms = 0;  // the initial delay never extends past this
   };
 
   Group* Find(const std::string& id);

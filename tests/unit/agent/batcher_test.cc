@@ -16,7 +16,8 @@ class BatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
     objects_ = std::move(storage::OpenObjectStore("mem://batcher", pool_.get_executor())).value();
-    store_ = std::move(metadata::OpenMetadataStore("sqlite::memory:", pool_.get_executor())).value();
+    store_ =
+        std::move(metadata::OpenMetadataStore("sqlite::memory:", pool_.get_executor())).value();
     Run([&]() -> Task<bool> {
       EXPECT_TRUE((co_await store_->Migrate()).ok());
       EXPECT_TRUE((co_await store_->CreateTopic("t", 50, {})).ok());

@@ -330,8 +330,7 @@ TEST_F(GroupCoordinatorTest, LeaderLeavingDuringSyncSendsFollowersBack) {
   coordinator_.Tick();
   ASSERT_TRUE(ja->has_value() && jb->has_value());
   const std::string leader = (*ja)->leader;
-  const std::string follower =
-      (*ja)->member_id == leader ? (*jb)->member_id : (*ja)->member_id;
+  const std::string follower = (*ja)->member_id == leader ? (*jb)->member_id : (*ja)->member_id;
   auto sync = Sync(follower, 1);
   EXPECT_FALSE(sync->has_value());
   int16_t top = 0;
@@ -343,8 +342,7 @@ TEST_F(GroupCoordinatorTest, LeaderLeavingDuringSyncSendsFollowersBack) {
 
 TEST_F(GroupCoordinatorTest, OffsetCommitRules) {
   EXPECT_EQ(coordinator_.ValidateOffsetCommit("simple", -1, "", std::nullopt), kNone);
-  EXPECT_EQ(coordinator_.ValidateOffsetCommit("simple", 3, "m", std::nullopt),
-            kIllegalGeneration);
+  EXPECT_EQ(coordinator_.ValidateOffsetCommit("simple", 3, "m", std::nullopt), kIllegalGeneration);
   auto ja = Join(Params());
   auto jb = Join(Params());
   clock_.Advance(100);

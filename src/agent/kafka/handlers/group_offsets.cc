@@ -78,7 +78,8 @@ Task<OffsetCommitResponse> HandleOffsetCommit(KafkaServices& s, RequestContext,
   for (auto& topic : req.topics) {
     auto& topic_out = response.topics.emplace_back();
     topic_out.name = topic.name;
-    const int32_t partitions = allowed == 0 ? co_await PartitionCount(s, partition_counts, topic.name) : 0;
+    const int32_t partitions =
+        allowed == 0 ? co_await PartitionCount(s, partition_counts, topic.name) : 0;
     for (auto& p : topic.partitions) {
       auto& out = topic_out.partitions.emplace_back();
       out.partition_index = p.partition_index;
@@ -127,9 +128,9 @@ Task<OffsetFetchResponse> HandleOffsetFetch(KafkaServices& s, RequestContext ctx
         out.error_code = Code(ErrorCode::kCoordinatorNotAvailable);
         continue;
       }
-      out.topics = AnswerOffsets<OffsetFetchResponse::OffsetFetchResponseTopics,
-                                 OffsetFetchResponse::OffsetFetchResponsePartitions>(*stored,
-                                                                                     g.topics);
+      out.topics =
+          AnswerOffsets<OffsetFetchResponse::OffsetFetchResponseTopics,
+                        OffsetFetchResponse::OffsetFetchResponsePartitions>(*stored, g.topics);
     }
     co_return response;
   }
@@ -151,9 +152,9 @@ Task<OffsetFetchResponse> HandleOffsetFetch(KafkaServices& s, RequestContext ctx
     }
     co_return response;
   }
-  response.topics = AnswerOffsets<OffsetFetchResponse::OffsetFetchResponseTopic,
-                                  OffsetFetchResponse::OffsetFetchResponsePartition>(*stored,
-                                                                                     req.topics);
+  response.topics =
+      AnswerOffsets<OffsetFetchResponse::OffsetFetchResponseTopic,
+                    OffsetFetchResponse::OffsetFetchResponsePartition>(*stored, req.topics);
   co_return response;
 }
 

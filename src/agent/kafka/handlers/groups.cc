@@ -113,8 +113,7 @@ Task<JoinGroupResponse> HandleJoinGroup(KafkaServices& s, RequestContext ctx,
   co_return response;
 }
 
-Task<SyncGroupResponse> HandleSyncGroup(KafkaServices& s, RequestContext,
-                                        SyncGroupRequest req) {
+Task<SyncGroupResponse> HandleSyncGroup(KafkaServices& s, RequestContext, SyncGroupRequest req) {
   groups::SyncParams p;
   p.group_id = std::move(req.group_id);
   p.generation = req.generation_id;
@@ -122,7 +121,8 @@ Task<SyncGroupResponse> HandleSyncGroup(KafkaServices& s, RequestContext,
   p.group_instance_id = std::move(req.group_instance_id);
   p.protocol_type = std::move(req.protocol_type);
   p.protocol_name = std::move(req.protocol_name);
-  for (auto& a : req.assignments) p.assignments.emplace_back(std::move(a.member_id), std::move(a.assignment));
+  for (auto& a : req.assignments)
+    p.assignments.emplace_back(std::move(a.member_id), std::move(a.assignment));
 
   auto answer = std::make_shared<OneShot<groups::SyncResult>>(s.executor);
   s.groups.Sync(std::move(p), [answer](groups::SyncResult r) { answer->Set(std::move(r)); });
