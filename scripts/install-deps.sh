@@ -23,14 +23,17 @@ build_packages=(
   build-essential cmake ninja-build pkg-config python3 ccache
   libboost1.74-dev libsqlite3-dev libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libssl-dev
   libgtest-dev googletest curl
+  libpq-dev
 )
-# Only the test run needs these: benchmarks, real Kafka clients, fuzzers (clang), KafkaJS (node).
+# Only the test run needs these: benchmarks, real Kafka clients, fuzzers (clang), KafkaJS (node),
+# a PostgreSQL server for scripts/with-postgres.sh.
 # python3-lz4/-snappy/-zstandard let kafka-python use those codecs in the e2e test.
 test_packages=(
   libbenchmark-dev librdkafka-dev kcat
   python3-confluent-kafka python3-kafka python3-prometheus-client
   python3-lz4 python3-snappy python3-zstandard
   clang nodejs npm
+  postgresql
 )
 
 is_installed() {
