@@ -6,6 +6,8 @@
 #      the tree defines none yet)
 #   4. the main CTest run in build/ (unit + e2e), last, so its summary closes the output.
 # Every phase runs even when an earlier one failed; the exit status is non-zero if any failed.
+# Both ctest runs happen inside scripts/with-postgres.sh: a throwaway PostgreSQL on loopback, so
+# the PostgreSQL metadata tests run (SLUICE_TEST_POSTGRES_URL) instead of skipping.
 set -uo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -57,7 +59,8 @@ if configure build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g
   build_dir_target build-asan tests; then
   ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}" \
     UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
-    ctest --test-dir build-asan --output-on-failure -j "$JOBS" -LE e2e --no-tests=ignore ||
+    scripts/with-postgres.sh ctest --test-dir build-asan --output-on-failure -j "$JOBS" -LE e2e \
+      --no-tests=ignore ||
     failed+=("sanitizer tests")
 else
   failed+=("sanitizer build")
@@ -101,7 +104,7 @@ if ((main_build_ok)); then
   if ((${#failed[@]} > 0)); then
     echo "earlier phases failed: ${failed[*]}"
   fi
-  ctest --test-dir build --output-on-failure -j "$JOBS" && main_ok=1
+  scripts/with-postgres.sh ctest --test-dir build --output-on-failure -j "$JOBS" && main_ok=1
 else
   echo "main build failed: no main test run"
 fi
