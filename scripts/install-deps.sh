@@ -34,6 +34,7 @@ test_packages=(
   python3-lz4 python3-snappy python3-zstandard
   clang nodejs npm
   postgresql
+  python3-botocore  # cross-checks the S3 SigV4 signer (tests/unit/storage/botocore_sigv4.py)
 )
 
 is_installed() {
