@@ -7,7 +7,8 @@
 #   4. the main CTest run in build/ (unit + e2e), last, so its summary closes the output.
 # Every phase runs even when an earlier one failed; the exit status is non-zero if any failed.
 # Both ctest runs happen inside scripts/with-postgres.sh: a throwaway PostgreSQL on loopback, so
-# the PostgreSQL metadata tests run (SLUICE_TEST_POSTGRES_URL) instead of skipping.
+# the PostgreSQL metadata tests run (SLUICE_TEST_POSTGRES_URL) instead of skipping; and inside
+# scripts/with-s3rver.sh: a throwaway s3rver, so the S3 storage tests run (SLUICE_TEST_S3_ENDPOINT).
 set -uo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -59,7 +60,7 @@ if configure build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g
   build_dir_target build-asan tests; then
   ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}" \
     UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
-    scripts/with-postgres.sh ctest --test-dir build-asan --output-on-failure -j "$JOBS" -LE e2e \
+    scripts/with-postgres.sh scripts/with-s3rver.sh ctest --test-dir build-asan --output-on-failure -j "$JOBS" -LE e2e \
       --no-tests=ignore ||
     failed+=("sanitizer tests")
 else
@@ -104,7 +105,7 @@ if ((main_build_ok)); then
   if ((${#failed[@]} > 0)); then
     echo "earlier phases failed: ${failed[*]}"
   fi
-  scripts/with-postgres.sh ctest --test-dir build --output-on-failure -j "$JOBS" && main_ok=1
+  scripts/with-postgres.sh scripts/with-s3rver.sh ctest --test-dir build --output-on-failure -j "$JOBS" && main_ok=1
 else
   echo "main build failed: no main test run"
 fi
