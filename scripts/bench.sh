@@ -6,13 +6,13 @@
 # and a paced produce run for latency. See docs/benchmarks.md.
 #
 # Environment knobs (defaults in brackets):
-#   BUILD_DIR [build-bench]  SKIP_BUILD [0]  MESSAGES [200000]  SIZE [1024]  PARTITIONS [16]
+#   SOURCE_DIR [this checkout]  BUILD_DIR [build-bench]  SKIP_BUILD [0]  MESSAGES [200000]  SIZE [1024]  PARTITIONS [16]
 #   PACED_MESSAGES [3000]  PACED_RATE [1000 msgs/s]  LOOPBACK_MIB [1024]  DISK_MIB [512]
 #   DISK_FILE_MIB [4]  BENCH_TMP [/tmp]  RESULTS [unset: path to keep the raw JSON lines]
 #   CONFIGS ["mem:250ms mem:5ms file:250ms file:5ms"]
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=${SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD_DIR=${BUILD_DIR:-$ROOT/build-bench}
 MESSAGES=${MESSAGES:-200000}
 SIZE=${SIZE:-1024}
