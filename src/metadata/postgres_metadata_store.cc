@@ -22,8 +22,15 @@ Result<std::unique_ptr<MetadataStore>> PostgresMetadataStore::Open(const std::st
   if (options.statement_timeout_ms < 1) {
     return Status::InvalidArgument("statement timeout must be positive");
   }
+  // Without connect_timeout libpq waits as long as TCP does for a dead host, at start-up and on
+  // every reconnect; bound it unless the URL chooses.
+  std::string conninfo = url;
+  if (conninfo.find("connect_timeout=") == std::string::npos) {
+    conninfo += conninfo.find('?') == std::string::npos ? "?" : "&";
+    conninfo += "connect_timeout=10";
+  }
   SLUICE_ASSIGN_OR_RETURN(std::unique_ptr<PgPool> pool,
-                          PgPool::Open(url, options.pool_size, options.statement_timeout_ms));
+                          PgPool::Open(conninfo, options.pool_size, options.statement_timeout_ms));
   return std::unique_ptr<MetadataStore>(new PostgresMetadataStore(std::move(pool)));
 }
 

@@ -25,6 +25,8 @@ struct BackEnd {
   bool postgres = false;
 };
 
+void PrintTo(const BackEnd& back_end, std::ostream* os) { *os << back_end.name; }
+
 ChunkToCommit Chunk(const std::string& topic, int32_t partition, int32_t last_offset_delta,
                     uint32_t byte_length = 100) {
   ChunkToCommit c;
