@@ -82,6 +82,51 @@ def offset_delete(agent, group, partitions):
     return top_error, errors
 
 
+def offset_commit_v2(agent, group, generation, partition_metadata):
+    """Raw OffsetCommit v2 of offset 3 per partition; {partition: error}."""
+    body = string(group) + struct.pack(">i", generation) + string("") + struct.pack(">q", -1)
+    body += struct.pack(">i", 1) + string(TOPIC) + struct.pack(">i", len(partition_metadata))
+    for p, metadata in partition_metadata.items():
+        body += struct.pack(">iq", p, 3) + kafka_wire.nullable_string(metadata)
+    r = call(agent, 8, 2, body)
+    errors = {}
+    for _ in range(r.take(">i")):
+        r.string()
+        for _ in range(r.take(">i")):
+            p, e = r.take(">ih")
+            errors[p] = e
+    return errors
+
+
+def offset_fetch_v1(agent, group, partitions):
+    """Raw OffsetFetch v1; {partition: (offset, metadata, error)}."""
+    body = string(group) + struct.pack(">i", 1) + string(TOPIC)
+    body += struct.pack(">i", len(partitions)) + b"".join(struct.pack(">i", p) for p in partitions)
+    r = call(agent, 9, 1, body)
+    out = {}
+    for _ in range(r.take(">i")):
+        r.string()
+        for _ in range(r.take(">i")):
+            p, offset = r.take(">iq")
+            metadata, error = r.string(), r.take(">h")
+            out[p] = (offset, metadata, error)
+    return out
+
+
+def raw_offsets(agent):
+    """Commit metadata round trip, the 4096-byte metadata limit, and commit rules."""
+    errors = offset_commit_v2(agent, "raw-group", -1,
+                              {0: "checkpoint ✓", 1: "x" * 4097, 2: None, 9: "no such partition"})
+    check(errors == {0: 0, 1: 12, 2: 0, 9: 3},
+          f"OffsetCommit errors {errors} (want OFFSET_METADATA_TOO_LARGE for 1, "
+          "UNKNOWN_TOPIC_OR_PARTITION for 9)")
+    fetched = offset_fetch_v1(agent, "raw-group", [0, 1, 2])
+    check(fetched == {0: (3, "checkpoint ✓", 0), 1: (-1, "", 0), 2: (3, "", 0)},
+          f"OffsetFetch v1: {fetched}")
+    check(offset_commit_v2(agent, "raw-group", 5, {0: ""}) == {0: 22},
+          "a generation for a group without members is ILLEGAL_GENERATION")
+
+
 def committed(bootstrap, group):
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
     parts = c.committed([TopicPartition(TOPIC, p) for p in range(PARTITIONS)], timeout=10)
@@ -94,6 +139,7 @@ def committed(bootstrap, group):
 def run(agent):
     create_topic(agent.bootstrap, TOPIC, PARTITIONS)
     produce(agent.bootstrap, TOPIC, PARTITIONS, 0, 30)  # 10 per partition
+    raw_offsets(agent)
 
     # A simple consumer (no membership) commits chosen offsets; lag = end - committed.
     c = Consumer({"bootstrap.servers": agent.bootstrap, "group.id": LAGGING})
@@ -128,8 +174,9 @@ def run(agent):
     check(describe_state(agent, "no-such-group") == (0, "no-such-group", "Dead"),
           "DescribeGroups of an unknown group")
 
-    errors = delete_groups(agent, [ACTIVE, "no-such-group", LAGGING])
-    check(errors == {ACTIVE: 68, "no-such-group": 69, LAGGING: 0}, f"DeleteGroups: {errors}")
+    errors = delete_groups(agent, [ACTIVE, "no-such-group", LAGGING, "raw-group"])
+    check(errors == {ACTIVE: 68, "no-such-group": 69, LAGGING: 0, "raw-group": 0},
+          f"DeleteGroups: {errors}")
     offsets, _ = committed(agent.bootstrap, LAGGING)
     check(all(o == OFFSET_INVALID for o in offsets.values()), f"after delete: {offsets}")
 

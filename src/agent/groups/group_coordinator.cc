@@ -84,15 +84,20 @@ std::string GroupCoordinator::NewMemberId(const std::string& client_id) {
 
 bool GroupCoordinator::SupportsProtocols(const Group& g, const JoinParams& p) const {
   if (p.protocol_type.empty() || p.protocols.empty()) return false;
+  // The joiner's own earlier membership (same member id, or the static instance it replaces)
+  // does not count.
+  auto other = [&](const Member& m) {
+    return m.id != p.member_id && !(p.group_instance_id && m.instance_id == p.group_instance_id);
+  };
   size_t others = 0;
-  for (const auto& [id, m] : g.members) others += id != p.member_id;
+  for (const auto& [id, m] : g.members) others += other(m);
   if (others == 0) return true;
   if (p.protocol_type != g.protocol_type) return false;
   // Some protocol of the joiner must be supported by every other member.
   for (const auto& [name, metadata] : p.protocols) {
     size_t supporting = 0;
     for (const auto& [id, m] : g.members) {
-      if (id != p.member_id && MetadataFor(m.protocols, name)) ++supporting;
+      if (other(m) && MetadataFor(m.protocols, name)) ++supporting;
     }
     if (supporting == others) return true;
   }
@@ -287,6 +292,7 @@ void GroupCoordinator::PrepareRebalance(Group& g) {
     // The assignments being handed out are void; members waiting in SyncGroup rejoin.
     for (auto& [id, m] : g.members) {
       m.assignment.clear();
+      if (m.awaiting_sync) m.last_heartbeat_ms = clock_.NowMs();  // a full session to rejoin
       Answer(m.awaiting_sync, SyncError(ErrorCode::kRebalanceInProgress));
     }
   }
@@ -482,7 +488,10 @@ void GroupCoordinator::Sync(SyncParams p, SyncCallback done) {
         if (target != g->members.end()) target->second.assignment = std::move(assignment);
       }
       g->state = GroupState::kStable;
-      for (auto& [id, member] : g->members) Answer(member.awaiting_sync, result(member));
+      for (auto& [id, member] : g->members) {
+        if (member.awaiting_sync) member.last_heartbeat_ms = clock_.NowMs();
+        Answer(member.awaiting_sync, result(member));
+      }
       return;
   }
 }

@@ -367,6 +367,69 @@ TEST_F(GroupCoordinatorTest, PendingMemberThatNeverRejoinsExpires) {
   EXPECT_EQ((*Join(p))->error, kUnknownMemberId);
 }
 
+TEST_F(GroupCoordinatorTest, LeaderThatNeverSyncsIsDroppedAtTheRebalanceTimeout) {
+  JoinParams p = Params();
+  p.session_timeout_ms = 60000;  // longer than the 30 s rebalance timeout
+  auto ja = Join(p);
+  auto jb = Join(p);
+  clock_.Advance(100);
+  coordinator_.Tick();
+  ASSERT_TRUE(ja->has_value() && jb->has_value());
+  const std::string leader = (*ja)->leader;
+  const std::string follower = (*ja)->member_id == leader ? (*jb)->member_id : (*ja)->member_id;
+  // Heartbeats are fine between JoinGroup and SyncGroup.
+  EXPECT_EQ(coordinator_.Heartbeat("g", 1, leader, std::nullopt), kNone);
+  auto sync = Sync(follower, 1);
+  clock_.Advance(29999);
+  coordinator_.Tick();
+  EXPECT_FALSE(sync->has_value());
+  clock_.Advance(1);
+  coordinator_.Tick();
+  ASSERT_TRUE(sync->has_value());
+  EXPECT_EQ((*sync)->error, kRebalanceInProgress);
+  EXPECT_EQ(coordinator_.Heartbeat("g", 1, leader, std::nullopt), kUnknownMemberId);
+  p.member_id = follower;
+  auto rejoin = Join(p);
+  ASSERT_TRUE(rejoin->has_value());
+  EXPECT_EQ((*rejoin)->generation, 2);
+  EXPECT_EQ((*rejoin)->leader, follower);
+}
+
+TEST_F(GroupCoordinatorTest, SyncChecksProtocolNameAndDuplicateJoinEndsTheFirst) {
+  const std::string a = JoinAlone();
+  SyncParams wrong;
+  wrong.group_id = "g";
+  wrong.member_id = a;
+  wrong.generation = 1;
+  wrong.protocol_name = "roundrobin";
+  std::optional<SyncResult> result;
+  coordinator_.Sync(wrong, [&](SyncResult r) { result = std::move(r); });
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->error, kInconsistentGroupProtocol);
+
+  auto b = Join(Params());  // a rebalance starts; a's first rejoin is lost, it retries
+  auto first = Join(Params(a));
+  ASSERT_TRUE(first->has_value()) << "everyone rejoined: the generation completes";
+  auto again = Join(Params(a));
+  ASSERT_TRUE(again->has_value());
+  EXPECT_EQ((*again)->generation, 2) << "a retry during CompletingRebalance gets the same answer";
+}
+
+TEST_F(GroupCoordinatorTest, StaticMemberWithNewProtocolsRebalances) {
+  JoinParams p = Params();
+  p.group_instance_id = "i";
+  auto j = Join(p);
+  clock_.Advance(100);
+  coordinator_.Tick();
+  ASSERT_TRUE(j->has_value());
+  Sync((*j)->member_id, 1, {{(*j)->member_id, B("a")}}, "i");
+  p.protocols = {{"cooperative-sticky", B("new")}};
+  auto again = Join(p);
+  ASSERT_TRUE(again->has_value()) << "the only member: the rebalance completes at once";
+  EXPECT_EQ((*again)->generation, 2);
+  EXPECT_EQ((*again)->protocol_name, "cooperative-sticky");
+}
+
 TEST(ConsumerProtocolTest, ParsesSubscriptionTopics) {
   // version 1, topics ["ab", "c"], then user data the parser ignores.
   Bytes metadata = {0, 1, 0, 0, 0, 2, 0, 2, 'a', 'b', 0, 1, 'c', 0xff, 0xff, 0xff, 0xff};
