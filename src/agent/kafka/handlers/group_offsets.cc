@@ -68,8 +68,10 @@ std::vector<Topic> AnswerOffsets(const StoredOffsets& stored, const RequestTopic
 
 Task<OffsetCommitResponse> HandleOffsetCommit(KafkaServices& s, RequestContext,
                                               OffsetCommitRequest req) {
-  const int16_t allowed = s.groups.ValidateOffsetCommit(req.group_id, req.generation_id,
-                                                        req.member_id, req.group_instance_id);
+  const int16_t allowed = NotOwnedHere(s, req.group_id)
+                              ? Code(ErrorCode::kNotCoordinator)
+                              : s.groups.ValidateOffsetCommit(req.group_id, req.generation_id,
+                                                              req.member_id, req.group_instance_id);
   OffsetCommitResponse response;
   std::map<std::string, int32_t> partition_counts;
   std::vector<std::tuple<std::string, int32_t, metadata::CommittedOffset>> to_store;

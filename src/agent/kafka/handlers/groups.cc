@@ -48,6 +48,11 @@ Coordinator Locate(KafkaServices& s, int8_t key_type, const std::string& key) {
 
 }  // namespace
 
+// NOT_COORDINATOR sends the client back to FindCoordinator when another agent owns the group.
+bool NotOwnedHere(const KafkaServices& s, const std::string& group_id) {
+  return !s.group_ownership.IsLocal(group_id);
+}
+
 Task<FindCoordinatorResponse> HandleFindCoordinator(KafkaServices& s, RequestContext ctx,
                                                     FindCoordinatorRequest req) {
   FindCoordinatorResponse response;
@@ -76,6 +81,13 @@ Task<FindCoordinatorResponse> HandleFindCoordinator(KafkaServices& s, RequestCon
 
 Task<JoinGroupResponse> HandleJoinGroup(KafkaServices& s, RequestContext ctx,
                                         JoinGroupRequest req) {
+  if (NotOwnedHere(s, req.group_id)) {
+    JoinGroupResponse response;
+    response.error_code = Code(ErrorCode::kNotCoordinator);
+    response.member_id = req.member_id;
+    if (ctx.api_version >= 7) response.protocol_name = std::nullopt;
+    co_return response;
+  }
   groups::JoinParams p;
   p.group_id = std::move(req.group_id);
   p.member_id = std::move(req.member_id);
@@ -114,6 +126,11 @@ Task<JoinGroupResponse> HandleJoinGroup(KafkaServices& s, RequestContext ctx,
 }
 
 Task<SyncGroupResponse> HandleSyncGroup(KafkaServices& s, RequestContext, SyncGroupRequest req) {
+  if (NotOwnedHere(s, req.group_id)) {
+    SyncGroupResponse response;
+    response.error_code = Code(ErrorCode::kNotCoordinator);
+    co_return response;
+  }
   groups::SyncParams p;
   p.group_id = std::move(req.group_id);
   p.generation = req.generation_id;
@@ -140,8 +157,10 @@ Task<SyncGroupResponse> HandleSyncGroup(KafkaServices& s, RequestContext, SyncGr
 
 Task<HeartbeatResponse> HandleHeartbeat(KafkaServices& s, RequestContext, HeartbeatRequest req) {
   HeartbeatResponse response;
-  response.error_code =
-      s.groups.Heartbeat(req.group_id, req.generation_id, req.member_id, req.group_instance_id);
+  response.error_code = NotOwnedHere(s, req.group_id)
+                            ? Code(ErrorCode::kNotCoordinator)
+                            : s.groups.Heartbeat(req.group_id, req.generation_id, req.member_id,
+                                                 req.group_instance_id);
   co_return response;
 }
 
@@ -154,7 +173,12 @@ Task<LeaveGroupResponse> HandleLeaveGroup(KafkaServices& s, RequestContext ctx,
     for (const auto& m : req.members) leaving.push_back({m.member_id, m.group_instance_id});
   }
   int16_t top_error = 0;
-  auto errors = s.groups.Leave(req.group_id, leaving, &top_error);
+  std::vector<int16_t> errors(leaving.size(), Code(ErrorCode::kNotCoordinator));
+  if (NotOwnedHere(s, req.group_id)) {
+    top_error = Code(ErrorCode::kNotCoordinator);
+  } else {
+    errors = s.groups.Leave(req.group_id, leaving, &top_error);
+  }
 
   LeaveGroupResponse response;
   response.error_code = top_error;

@@ -40,7 +40,8 @@ Task<InitProducerIdResponse> HandleInitProducerId(KafkaServices&, RequestContext
 Task<OffsetForLeaderEpochResponse> HandleOffsetForLeaderEpoch(KafkaServices&, RequestContext,
                                                               OffsetForLeaderEpochRequest);
 
-// Consumer groups.
+// Consumer groups. NotOwnedHere: another agent coordinates the group (NOT_COORDINATOR).
+bool NotOwnedHere(const KafkaServices&, const std::string& group_id);
 Task<FindCoordinatorResponse> HandleFindCoordinator(KafkaServices&, RequestContext,
                                                     FindCoordinatorRequest);
 Task<JoinGroupResponse> HandleJoinGroup(KafkaServices&, RequestContext, JoinGroupRequest);
