@@ -28,7 +28,7 @@ if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
   cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSLUICE_BENCH=ON >/dev/null
   ninja -C "$BUILD_DIR" -j2 sluice sluice_loadgen sluice_loopback_probe sluice_disk_probe
 fi
-SLUICE=$BUILD_DIR/src/cli/sluice
+SLUICE=$BUILD_DIR/sluice  # src/cli puts the binary at the top of the build tree
 LOADGEN=$BUILD_DIR/bench/sluice_loadgen
 for bin in "$SLUICE" "$LOADGEN" "$BUILD_DIR/bench/sluice_loopback_probe" \
   "$BUILD_DIR/bench/sluice_disk_probe"; do
