@@ -27,7 +27,8 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(const std::string& url,
     case BucketScheme::kS3: {
       SLUICE_ASSIGN_OR_RETURN(S3Config config, S3ConfigFromBucketUrl(parsed));
       SLUICE_ASSIGN_OR_RETURN(
-          store, S3ObjectStore::Open(std::move(config), EnvironmentCredentials(ProcessEnvironment())));
+          store,
+          S3ObjectStore::Open(std::move(config), EnvironmentCredentials(ProcessEnvironment())));
       break;
     }
   }

@@ -76,8 +76,8 @@ Result<S3Config> S3ConfigFromBucketUrl(const BucketUrl& url) {
   for (const auto& [name, value] : url.params) {
     if (name == "prefix") continue;  // applied by PrefixedObjectStore
     if (name == "region") {
-      if (value.empty() || value.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
-                               std::string::npos) {
+      if (value.empty() ||
+          value.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
         return Invalid("region '" + value + "' is not a region name");
       }
       config.region = value;

@@ -17,8 +17,8 @@ struct S3Config {
   std::string bucket;
   std::string region = "us-east-1";
   bool tls = true;
-  std::string host;    // connect to this host ...
-  uint16_t port = 443; // ... on this port
+  std::string host;     // connect to this host ...
+  uint16_t port = 443;  // ... on this port
   bool path_style = false;
 
   // The Host header value ("host" or "host:port" when the port is not the scheme's default).

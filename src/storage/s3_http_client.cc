@@ -1,11 +1,12 @@
 #include "storage/s3_http_client.h"
 
+#include <strings.h>
+
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <optional>
-#include <strings.h>
 
 namespace sluice::storage {
 

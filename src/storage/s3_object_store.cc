@@ -74,8 +74,8 @@ Task<R> S3ObjectStore::OnIoThread(Fn fn) {
   auto job = [fn = std::move(fn)]() mutable -> Task<std::optional<R>> {
     co_return std::optional<R>(co_await fn());
   };
-  std::optional<R> out = co_await asio::co_spawn(io_.get_executor(), std::move(job),
-                                                 asio::use_awaitable);
+  std::optional<R> out =
+      co_await asio::co_spawn(io_.get_executor(), std::move(job), asio::use_awaitable);
   co_return std::move(*out);
 }
 
@@ -139,11 +139,12 @@ Task<Result<HttpResponse>> S3ObjectStore::Execute(const Call& call) {
 
 Status S3ObjectStore::ErrorFor(const std::string& what, const HttpResponse& response) const {
   S3ErrorBody body = ParseErrorBody(AsString(response.body));
-  std::string message = "s3 " + what + " on " + config_.Describe() + ": HTTP " +
-                        std::to_string(response.status);
+  std::string message =
+      "s3 " + what + " on " + config_.Describe() + ": HTTP " + std::to_string(response.status);
   if (!body.code.empty()) message += " " + body.code;
   if (!body.message.empty()) message += " (" + body.message + ")";
-  if (response.status == 404) return Status::NotFound(message);
+  // A missing bucket is a configuration problem, not a missing object.
+  if (response.status == 404 && body.code != "NoSuchBucket") return Status::NotFound(message);
   if (response.status == 429 || response.status >= 500) return Status::Unavailable(message);
   return Status::IOError(message);
 }
@@ -236,15 +237,20 @@ Task<Result<ListPage>> S3ObjectStore::List(std::string prefix, std::string conti
                                            int max_keys) {
   SLUICE_CO_RETURN_IF_ERROR(ValidateMaxKeys(max_keys));
   auto work = [this, prefix = std::move(prefix), token = std::move(continuation_token),
-               max_keys]() mutable { return ListOnIo(std::move(prefix), std::move(token), max_keys); };
+               max_keys]() mutable {
+    return ListOnIo(std::move(prefix), std::move(token), max_keys);
+  };
   co_return co_await OnIoThread<Result<ListPage>>(std::move(work));
 }
 
 Task<Result<ListPage>> S3ObjectStore::ListOnIo(std::string prefix, std::string start_after,
                                                int max_keys) {
-  Call call{S3Operation::kList, "GET", config_.path_style ? "/" + UriEncode(config_.bucket, true)
-                                                          : "/",
-            {}, {}, {}};
+  Call call{S3Operation::kList,
+            "GET",
+            config_.path_style ? "/" + UriEncode(config_.bucket, true) : "/",
+            {},
+            {},
+            {}};
   call.query.emplace_back("list-type", "2");
   call.query.emplace_back("max-keys", std::to_string(std::min(max_keys, kMaxKeysPerList)));
   if (!prefix.empty()) call.query.emplace_back("prefix", prefix);
@@ -284,7 +290,8 @@ Task<Status> S3ObjectStore::DeleteOnIo(std::vector<std::string> keys) {
     std::vector<std::string> batch(keys.begin() + static_cast<ptrdiff_t>(start),
                                    keys.begin() + static_cast<ptrdiff_t>(end));
     Bytes body = ToBytes(DeleteRequestXml(batch));
-    Call call{S3Operation::kDelete, "POST",
+    Call call{S3Operation::kDelete,
+              "POST",
               config_.path_style ? "/" + UriEncode(config_.bucket, true) : "/",
               {{"delete", ""}},
               {{"content-md5", Md5Base64(body)}, {"content-type", "application/xml"}},

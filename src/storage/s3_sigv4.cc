@@ -135,8 +135,8 @@ std::string AmzDate(std::chrono::system_clock::time_point when) {
 std::string SigV4CanonicalRequest(const SigV4Request& request) {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string signed_names = SortedHeaderNames(request, &headers);
-  std::string out = request.method + "\n" + request.canonical_uri + "\n" +
-                    request.canonical_query + "\n";
+  std::string out =
+      request.method + "\n" + request.canonical_uri + "\n" + request.canonical_query + "\n";
   for (const auto& [name, value] : headers) out += name + ":" + value + "\n";
   out += "\n" + signed_names + "\n" + request.payload_sha256_hex;
   return out;
@@ -145,8 +145,8 @@ std::string SigV4CanonicalRequest(const SigV4Request& request) {
 std::string SigV4StringToSign(const SigV4Request& request, std::string_view amz_date,
                               std::string_view region, std::string_view service) {
   std::string canonical = SigV4CanonicalRequest(request);
-  return "AWS4-HMAC-SHA256\n" + std::string(amz_date) + "\n" +
-         Scope(amz_date, region, service) + "\n" + Sha256Hex(AsBytes(canonical));
+  return "AWS4-HMAC-SHA256\n" + std::string(amz_date) + "\n" + Scope(amz_date, region, service) +
+         "\n" + Sha256Hex(AsBytes(canonical));
 }
 
 std::string SigV4Authorization(const SigV4Request& request, const SigV4Credentials& credentials,
@@ -159,9 +159,8 @@ std::string SigV4Authorization(const SigV4Request& request, const SigV4Credentia
   std::string signature = HmacSha256(key, SigV4StringToSign(request, amz_date, region, service));
   return "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" +
          Scope(amz_date, region, service) +
-         ",SignedHeaders=" + SortedHeaderNames(request, nullptr) +
-         ",Signature=" + Hex(reinterpret_cast<const unsigned char*>(signature.data()),
-                             signature.size());
+         ",SignedHeaders=" + SortedHeaderNames(request, nullptr) + ",Signature=" +
+         Hex(reinterpret_cast<const unsigned char*>(signature.data()), signature.size());
 }
 
 }  // namespace sluice::storage

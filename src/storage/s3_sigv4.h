@@ -20,9 +20,9 @@ struct SigV4Credentials {
 };
 
 struct SigV4Request {
-  std::string method;          // "GET", "PUT", ...
-  std::string canonical_uri;   // the URI-encoded path as sent, e.g. "/bucket/a%20b"
-  std::string canonical_query; // from CanonicalQueryString()
+  std::string method;           // "GET", "PUT", ...
+  std::string canonical_uri;    // the URI-encoded path as sent, e.g. "/bucket/a%20b"
+  std::string canonical_query;  // from CanonicalQueryString()
   // Every header here is signed. Names in any case; values are trimmed when canonicalised.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string payload_sha256_hex;  // also sent as x-amz-content-sha256

@@ -51,7 +51,7 @@ class S3Counters {
   };
   S3OperationStats Read(S3Operation op) const {
     const Counters& c = counters_[static_cast<int>(op)];
-    return {c.requests.load(), c.retries.load(), c.errors.load(),
+    return {c.requests.load(),   c.retries.load(),        c.errors.load(),
             c.bytes_sent.load(), c.bytes_received.load(), c.latency_us_sum.load()};
   }
   Counters counters_[4];

@@ -66,8 +66,8 @@ Status DecodeText(std::string_view in, std::string& out) {
       uint32_t cp = 0;
       auto [end, ec] =
           std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
-      if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
-          cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || cp == 0 ||
+          cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
         return Bad("bad character reference '&" + std::string(ref) + ";'");
       }
       AppendUtf8(cp, out);
@@ -212,14 +212,30 @@ std::string ChildText(const XmlElement& e, std::string_view name) {
 void EscapeXml(std::string_view in, std::string& out) {
   for (char c : in) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\r': out += "&#13;"; break;
-      case '\n': out += "&#10;"; break;
-      case '\t': out += "&#9;"; break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      case '\r':
+        out += "&#13;";
+        break;
+      case '\n':
+        out += "&#10;";
+        break;
+      case '\t':
+        out += "&#9;";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += "&#" + std::to_string(static_cast<unsigned char>(c)) + ";";
@@ -276,7 +292,8 @@ Result<int64_t> ParseIso8601Ms(std::string_view text) {
 
 Result<S3ListResult> ParseListObjectsV2(std::string_view document) {
   SLUICE_ASSIGN_OR_RETURN(XmlElement root, ParseXml(document));
-  if (root.name != "ListBucketResult") return Bad("expected <ListBucketResult>, got <" + root.name + ">");
+  if (root.name != "ListBucketResult")
+    return Bad("expected <ListBucketResult>, got <" + root.name + ">");
   S3ListResult out;
   std::string truncated = ChildText(root, "IsTruncated");
   if (truncated != "true" && truncated != "false" && !truncated.empty()) {
@@ -293,8 +310,8 @@ Result<S3ListResult> ParseListObjectsV2(std::string_view document) {
     }
     ObjectInfo info;
     info.key = key->text;
-    auto [end, ec] = std::from_chars(size->text.data(), size->text.data() + size->text.size(),
-                                     info.size);
+    auto [end, ec] =
+        std::from_chars(size->text.data(), size->text.data() + size->text.size(), info.size);
     if (ec != std::errc() || end != size->text.data() + size->text.size()) {
       return Bad("bad Size '" + size->text + "' for key '" + info.key + "'");
     }

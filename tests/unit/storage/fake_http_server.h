@@ -2,10 +2,10 @@
 // reply of the script (an answer, a connection reset, or silence), and every request is recorded.
 #pragma once
 
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <strings.h>
 
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <deque>
 #include <mutex>
 #include <string>
@@ -95,8 +95,8 @@ class FakeHttpServer {
       co_await http::async_read(socket, buffer, request,
                                 asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;
-      Seen seen{std::string(request.method_string()), std::string(request.target()), {},
-                request.body()};
+      Seen seen{
+          std::string(request.method_string()), std::string(request.target()), {}, request.body()};
       for (const auto& field : request) {
         seen.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
       }

@@ -2,7 +2,6 @@
 #include "storage/object_store.h"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <cstdlib>

@@ -37,12 +37,12 @@ std::unique_ptr<S3ObjectStore> OpenAgainst(const FakeHttpServer& server, S3Retry
   options.retry = retry;
   options.retry.base_delay = std::chrono::milliseconds(5);
   options.retry.max_delay = std::chrono::milliseconds(20);
-  auto store = S3ObjectStore::Open(
-      *config,
-      EnvironmentCredentials(FakeEnv({{"AWS_ACCESS_KEY_ID", "AK"},
-                                      {"AWS_SECRET_ACCESS_KEY", "SK"},
-                                      {"AWS_SESSION_TOKEN", "TOKEN"}})),
-      options);
+  auto store =
+      S3ObjectStore::Open(*config,
+                          EnvironmentCredentials(FakeEnv({{"AWS_ACCESS_KEY_ID", "AK"},
+                                                          {"AWS_SECRET_ACCESS_KEY", "SK"},
+                                                          {"AWS_SESSION_TOKEN", "TOKEN"}})),
+                          options);
   EXPECT_TRUE(store.ok()) << store.status().ToString();
   return std::move(store).value();
 }
@@ -79,10 +79,10 @@ TEST(S3ConfigTest, StylesAndValidation) {
   EXPECT_TRUE(https->tls && https->path_style);
   EXPECT_EQ(https->HostHeader(), "minio.example");
 
-  for (const char* bad : {"s3://b?endpoint=ftp://x", "s3://b?endpoint=http://x:0",
-                          "s3://b?endpoint=http://x:99999", "s3://b?endpoint=http://x/path",
-                          "s3://b?endpoint=http://", "s3://b?s3ForcePathStyle=yes",
-                          "s3://b?region=EU%20WEST", "s3://b?color=blue"}) {
+  for (const char* bad :
+       {"s3://b?endpoint=ftp://x", "s3://b?endpoint=http://x:0", "s3://b?endpoint=http://x:99999",
+        "s3://b?endpoint=http://x/path", "s3://b?endpoint=http://", "s3://b?s3ForcePathStyle=yes",
+        "s3://b?region=EU%20WEST", "s3://b?color=blue"}) {
     auto r = parse(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
@@ -152,7 +152,8 @@ TEST(S3ObjectStoreTest, GetRetriesSlowDownThenSucceeds) {
 }
 
 TEST(S3ObjectStoreTest, GivesUpAfterMaxAttempts) {
-  std::vector<FakeHttpServer::Reply> script(10, FakeHttpServer::Answer(503, "<Error><Code>SlowDown</Code></Error>"));
+  std::vector<FakeHttpServer::Reply> script(
+      10, FakeHttpServer::Answer(503, "<Error><Code>SlowDown</Code></Error>"));
   FakeHttpServer server(script);
   S3RetryPolicy retry;
   retry.max_attempts = 4;
@@ -197,6 +198,7 @@ TEST(S3ObjectStoreTest, NotFoundAndClientErrorsAreNotRetried) {
   FakeHttpServer server({
       FakeHttpServer::Answer(404, "<Error><Code>NoSuchKey</Code></Error>"),
       FakeHttpServer::Answer(403, "<Error><Code>AccessDenied</Code><Message>no</Message></Error>"),
+      FakeHttpServer::Answer(404, "<Error><Code>NoSuchBucket</Code></Error>"),
   });
   auto store = OpenAgainst(server);
   auto missing = Await(store->Get("k", 0, kToEnd));
@@ -204,10 +206,14 @@ TEST(S3ObjectStoreTest, NotFoundAndClientErrorsAreNotRetried) {
   auto denied = Await(store->Get("k", 0, kToEnd));
   EXPECT_EQ(denied.status().code(), StatusCode::kIOError);
   EXPECT_NE(denied.status().message().find("AccessDenied"), std::string::npos);
+  // A missing bucket is a misconfiguration, not a missing key.
+  auto no_bucket = Await(store->Get("k", 0, kToEnd));
+  EXPECT_EQ(no_bucket.status().code(), StatusCode::kIOError);
+  EXPECT_NE(no_bucket.status().message().find("NoSuchBucket"), std::string::npos);
   auto seen = server.requests();
-  ASSERT_EQ(seen.size(), 2u);
+  ASSERT_EQ(seen.size(), 3u);
   EXPECT_EQ(seen[0].Header("Range"), "bytes=0-");  // to the end, never a suffix range
-  EXPECT_EQ(store->Stats().get.errors, 1u);        // the 404 is an answer, not an error
+  EXPECT_EQ(store->Stats().get.errors, 1u);        // the 403; a 404 is an answer, not an error
 }
 
 TEST(S3ObjectStoreTest, ShortRangeIsInvalidArgumentAndEndReadsAreEmpty) {
@@ -295,8 +301,8 @@ TEST(S3ObjectStoreTest, DeleteRetries500AndReportsRealFailures) {
 }
 
 TEST(S3ObjectStoreTest, ConnectionsAreReused) {
-  FakeHttpServer server({FakeHttpServer::Answer(200), FakeHttpServer::Answer(200),
-                         FakeHttpServer::Answer(200)});
+  FakeHttpServer server(
+      {FakeHttpServer::Answer(200), FakeHttpServer::Answer(200), FakeHttpServer::Answer(200)});
   auto store = OpenAgainst(server);
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(Await(store->Put("k", ToBytes("v"))).ok());
   EXPECT_EQ(server.requests().size(), 3u);

@@ -2,7 +2,6 @@
 #include "storage/s3_sigv4.h"
 
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -130,7 +129,7 @@ std::string Hex(ByteView data) {
 
 struct BotocoreCase {
   std::string method;
-  std::string path;   // encoded
+  std::string path;  // encoded
   std::vector<std::pair<std::string, std::string>> query;
   std::vector<std::pair<std::string, std::string>> headers;  // besides host and x-amz-*
   std::string body;
@@ -143,7 +142,11 @@ TEST(S3SigV4Test, MatchesBotocore) {
   const SigV4Credentials credentials{"S3RVER", "S3RVER/secret+key", ""};
   const std::string delete_body = "<Delete><Object><Key>a&amp;b</Key></Object></Delete>";
   const BotocoreCase cases[] = {
-      {"GET", "/sluice-test/dir/" + UriEncode("a b+c.txt", false), {}, {{"Range", "bytes=5-99"}}, ""},
+      {"GET",
+       "/sluice-test/dir/" + UriEncode("a b+c.txt", false),
+       {},
+       {{"Range", "bytes=5-99"}},
+       ""},
       {"PUT",
        "/sluice-test/sluice/c1/" + UriEncode("obj~1$", false),
        {},
@@ -168,16 +171,15 @@ TEST(S3SigV4Test, MatchesBotocore) {
     request.headers.emplace_back("x-amz-content-sha256", payload_hash);
     std::string ours = SigV4Authorization(request, credentials, amz_date, "eu-west-3");
 
-    std::vector<std::string> args{c.method,
-                                  "http://" + host + c.path +
-                                      (request.canonical_query.empty()
-                                           ? ""
-                                           : "?" + request.canonical_query),
-                                  amz_date,
-                                  "eu-west-3",
-                                  credentials.access_key_id,
-                                  credentials.secret_access_key,
-                                  Hex(AsBytes(c.body))};
+    std::vector<std::string> args{
+        c.method,
+        "http://" + host + c.path +
+            (request.canonical_query.empty() ? "" : "?" + request.canonical_query),
+        amz_date,
+        "eu-west-3",
+        credentials.access_key_id,
+        credentials.secret_access_key,
+        Hex(AsBytes(c.body))};
     for (const auto& [name, value] : c.headers) args.push_back(name + ":" + value);
     auto theirs = BotocoreAuthorization(args);
     if (!theirs) GTEST_SKIP() << "botocore is not installed for /usr/bin/python3";

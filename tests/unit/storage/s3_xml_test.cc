@@ -31,8 +31,9 @@ TEST(S3XmlTest, ParsesListObjectsV2) {
   EXPECT_TRUE(result->is_truncated);
   EXPECT_EQ(result->next_continuation_token, "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=");
 
-  auto empty = ParseListObjectsV2("<ListBucketResult><IsTruncated>false</IsTruncated>"
-                                  "</ListBucketResult>");
+  auto empty = ParseListObjectsV2(
+      "<ListBucketResult><IsTruncated>false</IsTruncated>"
+      "</ListBucketResult>");
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(empty->objects.empty());
   EXPECT_FALSE(empty->is_truncated);
