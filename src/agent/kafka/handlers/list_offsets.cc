@@ -69,10 +69,15 @@ Task<ListOffsetsResponse> HandleListOffsets(KafkaServices& s, RequestContext ctx
           found.offset = offsets->log_start_offset;
         } else if (p.timestamp == kMaxTimestamp || p.timestamp >= 0) {
           const bool want_max = p.timestamp == kMaxTimestamp;
-          auto batch = want_max
-                           ? co_await s.store.MaxTimestamp(topic.name, p.partition_index)
-                           : co_await s.store.OffsetForTimestamp(topic.name, p.partition_index,
-                                                                 p.timestamp);
+          // No co_await inside ?: — g++ 12 miscompiles that (double free).
+          Result<std::optional<std::pair<int64_t, int64_t>>> batch =
+              std::optional<std::pair<int64_t, int64_t>>{};
+          if (want_max) {
+            batch = co_await s.store.MaxTimestamp(topic.name, p.partition_index);
+          } else {
+            batch = co_await s.store.OffsetForTimestamp(topic.name, p.partition_index,
+                                                        p.timestamp);
+          }
           if (!batch.ok()) {
             out.error_code = Code(ErrorCode::kNotLeaderOrFollower);
           } else if (batch->has_value()) {
