@@ -49,6 +49,7 @@ class KafkaServer::Connection : public std::enable_shared_from_this<Connection> 
  private:
   struct Slot {
     bool done = false;
+    size_t request_bytes = 0;
     std::optional<Bytes> response;
   };
 
@@ -72,6 +73,8 @@ class KafkaServer::Connection : public std::enable_shared_from_this<Connection> 
       auto admitted = co_await server_.handler_.Admit(info_, std::move(frame));
       if (!admitted.ok()) co_return Fail(true);
       auto slot = std::make_shared<Slot>();
+      slot->request_bytes = size;
+      in_flight_bytes_ += size;
       slots_.push_back(slot);
       asio::co_spawn(
           socket_.get_executor(),
@@ -84,7 +87,8 @@ class KafkaServer::Connection : public std::enable_shared_from_this<Connection> 
             self->progress_.Notify();
           });
       // Back-pressure: stop reading while too many requests are outstanding.
-      while (!closed_ && slots_.size() >= server_.options_.max_in_flight_per_connection) {
+      while (!closed_ && (slots_.size() >= server_.options_.max_in_flight_per_connection ||
+                          in_flight_bytes_ >= server_.options_.max_in_flight_bytes_per_connection)) {
         co_await progress_.WaitUntil(std::chrono::steady_clock::time_point::max());
       }
     }
@@ -99,6 +103,7 @@ class KafkaServer::Connection : public std::enable_shared_from_this<Connection> 
       }
       auto slot = slots_.front();
       slots_.pop_front();
+      in_flight_bytes_ -= slot->request_bytes;
       progress_.Notify();  // the reader may be waiting for room
       if (!slot->response) continue;
       const Bytes& body = *slot->response;
@@ -138,6 +143,7 @@ class KafkaServer::Connection : public std::enable_shared_from_this<Connection> 
   KafkaServer& server_;
   ConnectionInfo info_;
   std::deque<std::shared_ptr<Slot>> slots_;
+  size_t in_flight_bytes_ = 0;
   Signal progress_;
   asio::steady_timer idle_timer_;
   std::chrono::steady_clock::time_point last_activity_ = std::chrono::steady_clock::now();
