@@ -1,5 +1,5 @@
 // The metadata-store interface: topics, partitions, the chunk index, idempotent-producer state,
-// committed offsets. Back ends: SQLite (embedded default and in-memory) and PostgreSQL (later);
+// committed offsets. Back ends: SQLite (embedded default and in-memory) and PostgreSQL;
 // both must pass the same test suite (tests/unit/metadata/metadata_store_test.cc). Every multi-row
 // change is one transaction.
 #pragma once
@@ -155,8 +155,8 @@ class MetadataStore {
   virtual Task<Result<std::string>> ClusterId() = 0;
 };
 
-// Opens a store from a metadata URL: sqlite:///abs/path/meta.db, sqlite://relative.db or
-// sqlite::memory:. `blocking_executor` runs the back end's blocking calls.
+// Opens a store from a metadata URL: sqlite:///abs/path/meta.db, sqlite://relative.db,
+// sqlite::memory: or postgres://user:pass@host:port/db?sslmode=.... `blocking_executor` runs the back end's blocking calls.
 Result<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& url,
                                                          asio::any_io_executor blocking_executor);
 
