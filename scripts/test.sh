@@ -19,6 +19,9 @@ FUZZ_SECONDS="${FUZZ_SECONDS:-30}"
 failed=()
 
 launcher=()
+# Paths inside the tree are hashed relative to it, so a fresh clone elsewhere (as CI makes)
+# reuses objects compiled by an earlier run on the same machine.
+export CCACHE_BASEDIR="$repo_root" CCACHE_NOHASHDIR=true
 if command -v ccache >/dev/null 2>&1; then
   launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
