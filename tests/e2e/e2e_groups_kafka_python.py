@@ -30,8 +30,7 @@ def produce(agent, start, count):
 def consumer(agent):
     return KafkaConsumer(TOPIC, bootstrap_servers=agent.bootstrap, group_id=GROUP,
                          auto_offset_reset="earliest", enable_auto_commit=False,
-                         session_timeout_ms=10000, heartbeat_interval_ms=1000,
-                         consumer_timeout_ms=500)
+                         session_timeout_ms=10000, heartbeat_interval_ms=1000)
 
 
 class ConsumerThread(threading.Thread):
@@ -83,7 +82,8 @@ def run(agent):
     b.start()
     wait_until(lambda: len(a.assignment) == 2 and len(b.assignment) == 2, 30,
                "two kafka-python consumers with two partitions each")
-    check(not (a.assignment & b.assignment), f"a partition owned twice: {a.assignment} {b.assignment}")
+    check(not (a.assignment & b.assignment),
+          f"a partition owned twice: {a.assignment} {b.assignment}")
     produce(agent, 0, 400)
     wait_until(lambda: len(a.values) + len(b.values) >= 400, 30, "400 messages consumed")
     time.sleep(0.5)

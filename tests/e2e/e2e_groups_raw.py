@@ -63,7 +63,8 @@ def join(c, member_id):
     r = c.call(11, 9, body)
     r.take(">i")
     error, generation = r.take(">hi")
-    protocol_type, protocol_name, leader = r.compact_string(), r.compact_string(), r.compact_string()
+    protocol_type, protocol_name = r.compact_string(), r.compact_string()
+    leader = r.compact_string()
     skip = r.take(">?")
     member = r.compact_string()
 
@@ -175,9 +176,9 @@ def run(agent):
     m_id, m_instance, client_id, host = (r.compact_string(), r.compact_string(),
                                          r.compact_string(), r.compact_string())
     m_meta, m_assign = r.cbytes(), r.cbytes()
-    check((error, state, ptype, pdata, m_id, host) == (0, "Stable", "consumer", "range", member,
-                                                       "/127.0.0.1"),
-          f"DescribeGroups v5: {(error, state, ptype, pdata, m_id, host)}")
+    described = (error, group_id, state, ptype, pdata, m_id, m_instance, client_id, host)
+    check(described == (0, GROUP, "Stable", "consumer", "range", member, None, "e2e-raw",
+                        "/127.0.0.1"), f"DescribeGroups v5: {described}")
     check(m_meta == joined["metadata"] and m_assign == assignment, "described metadata/assignment")
 
     body = compact_string(GROUP) + carray([compact_string(member) + cnull(None) + cnull("done") +
