@@ -199,6 +199,10 @@ void GroupCoordinator::ReplaceStaticMember(Group& g, const std::string& old_id, 
                                            JoinCallback done) {
   const std::string new_id = NewMemberId(p.client_id);
   auto node = g.members.extract(old_id);
+  if (!node) {  // cannot happen while static_members mirrors members; never trust it blindly
+    g.static_members.erase(*p.group_instance_id);
+    return AddMemberAndRebalance(g, new_id, std::move(p), std::move(done));
+  }
   Member m = std::move(node.mapped());
   // The previous incarnation of this instance is fenced.
   Answer(m.awaiting_join, JoinError(ErrorCode::kFencedInstanceId, old_id));
