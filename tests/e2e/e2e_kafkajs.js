@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 // End-to-end: KafkaJS 2.2.4 admin and producers against a real agent.
 //
-// KafkaJS's consumer only works inside a consumer group, which the agent does not support yet, so
-// the records are read back with confluent-kafka (dump_partitions.py, assign(), no group) and
-// checked here field by field.
-// TODO: once consumer groups land, read back with a KafkaJS consumer (eachBatch) instead.
+// The records are read back with confluent-kafka (dump_partitions.py, assign(), no group) and
+// checked here field by field, so this test does not depend on consumer groups; KafkaJS's own
+// group consumer is exercised by e2e_groups_kafkajs.js.
 'use strict';
 
 const assert = require('assert');
