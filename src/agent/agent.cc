@@ -42,9 +42,7 @@ std::string JsonEscape(const std::string& s) {
 class Agent::Impl {
  public:
   explicit Impl(AgentConfig config)
-      : config_(std::move(config)),
-        logger_(config_.log_level, config_.log_format),
-        blocking_(2) {}
+      : config_(std::move(config)), logger_(config_.log_level, config_.log_format), blocking_(2) {}
 
   Status Run();
 
@@ -155,10 +153,10 @@ void Agent::Impl::RegisterMetrics() {
   metrics_.AddGauge("sluice_agent_info", "Agent version and cluster id.", {"version", "cluster_id"})
       .WithLabels({kVersion, cluster_id_})
       .Set(1);
-  auto& roles = metrics_.AddGauge("sluice_agent_roles", "Roles this agent runs (1 = running).",
-                                  {"role"});
-  for (auto role : {AgentRole::kProxy, AgentRole::kProxyProduce, AgentRole::kProxyConsume,
-                    AgentRole::kJobs}) {
+  auto& roles =
+      metrics_.AddGauge("sluice_agent_roles", "Roles this agent runs (1 = running).", {"role"});
+  for (auto role :
+       {AgentRole::kProxy, AgentRole::kProxyProduce, AgentRole::kProxyConsume, AgentRole::kJobs}) {
     roles.WithLabels({std::string(AgentRoleName(role))}).Set(config_.HasRole(role) ? 1 : 0);
   }
   connections_open_ = gauge("sluice_kafka_connections_open", "Open Kafka connections.");
@@ -166,20 +164,23 @@ void Agent::Impl::RegisterMetrics() {
       gauge("sluice_kafka_connections_accepted", "Kafka connections accepted since start.");
   bytes_in_ = gauge("sluice_kafka_received_bytes", "Kafka request bytes received since start.");
   bytes_out_ = gauge("sluice_kafka_sent_bytes", "Kafka response bytes sent since start.");
-  flush_objects_ = gauge("sluice_produce_objects_written", "Segment objects written and committed.");
-  flush_bytes_ = gauge("sluice_produce_object_bytes_written", "Bytes of committed segment objects.");
+  flush_objects_ =
+      gauge("sluice_produce_objects_written", "Segment objects written and committed.");
+  flush_bytes_ =
+      gauge("sluice_produce_object_bytes_written", "Bytes of committed segment objects.");
   flush_failures_ = gauge("sluice_produce_flush_failures", "Flushes whose PUT or commit failed.");
   cache_hits_ = gauge("sluice_file_cache_hits", "File cache hits since start.");
   cache_misses_ = gauge("sluice_file_cache_misses", "File cache misses since start.");
   cache_gets_ = gauge("sluice_object_store_gets", "Object-store GETs sent by the file cache.");
   cache_get_bytes_ = gauge("sluice_object_store_get_bytes", "Bytes read from the object store.");
   cache_size_ = gauge("sluice_file_cache_size_bytes", "Bytes held by the file cache.");
-  produced_records_ = &metrics_.AddCounter("sluice_produced_records_total",
-                                           "Records committed by this agent.")
-                           .Get();
-  produced_batches_ = &metrics_.AddCounter("sluice_produced_batches_total",
-                                           "Record batches committed by this agent.")
-                           .Get();
+  produced_records_ =
+      &metrics_.AddCounter("sluice_produced_records_total", "Records committed by this agent.")
+           .Get();
+  produced_batches_ =
+      &metrics_
+           .AddCounter("sluice_produced_batches_total", "Record batches committed by this agent.")
+           .Get();
 }
 
 void Agent::Impl::RefreshMetrics() {
@@ -211,7 +212,8 @@ Status Agent::Impl::StartServers() {
   BatcherOptions batcher_options;
   batcher_options.batch_timeout =
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.batch_timeout);
-  if (batcher_options.batch_timeout.count() < 1) batcher_options.batch_timeout = std::chrono::milliseconds(1);
+  if (batcher_options.batch_timeout.count() < 1)
+    batcher_options.batch_timeout = std::chrono::milliseconds(1);
   batcher_options.batch_max_bytes = static_cast<uint64_t>(config_.batch_max_size_bytes);
   batcher_options.object_key_prefix = "sluice/" + cluster_id_ + "/segments/";
   batcher_ = std::make_unique<Batcher>(
@@ -268,10 +270,10 @@ Status Agent::Impl::StartServers() {
     }
     response.body = "{\"status\":\"" + std::string(ready_ && !draining_ ? "ready" : "not_ready") +
                     "\",\"version\":\"" + kVersion + "\",\"cluster_id\":\"" +
-                    JsonEscape(cluster_id_) + "\",\"roles\":[" + roles + "],\"kafka_port\":" +
-                    std::to_string(kafka_ ? kafka_->port() : 0) + ",\"bucket\":\"" +
-                    JsonEscape(objects_->Describe()) + "\",\"draining\":" +
-                    (draining_ ? "true" : "false") + "}";
+                    JsonEscape(cluster_id_) + "\",\"roles\":[" + roles +
+                    "],\"kafka_port\":" + std::to_string(kafka_ ? kafka_->port() : 0) +
+                    ",\"bucket\":\"" + JsonEscape(objects_->Describe()) +
+                    "\",\"draining\":" + (draining_ ? "true" : "false") + "}";
     co_return response;
   });
   http_->Route("GET", "/metrics", [this](const HttpRequest&) -> Task<HttpResponse> {
@@ -308,28 +310,29 @@ Status Agent::Impl::Run() {
   ready_ = true;
 
   asio::signal_set signals(io_, SIGINT, SIGTERM);
-  std::function<void(boost::system::error_code, int)> on_signal =
-      [&](boost::system::error_code ec, int) {
-        if (ec) return;
-        if (++signals_seen_ > 1) {
-          logger_.Warn("second signal: exiting now");
-          std::_Exit(1);
-        }
-        asio::co_spawn(io_, Shutdown(), asio::detached);
-        // A shutdown that overruns its budget exits anyway.
-        auto timer = std::make_shared<asio::steady_timer>(io_, config_.graceful_shutdown_duration);
-        timer->async_wait([this, timer](boost::system::error_code ec2) {
-          if (!ec2) {
-            logger_.Error("graceful shutdown took longer than -gracefulShutdownDuration");
-            std::_Exit(1);
-          }
-        });
-        signals.async_wait(on_signal);
-      };
+  std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec,
+                                                                      int) {
+    if (ec) return;
+    if (++signals_seen_ > 1) {
+      logger_.Warn("second signal: exiting now");
+      std::_Exit(1);
+    }
+    asio::co_spawn(io_, Shutdown(), asio::detached);
+    // A shutdown that overruns its budget exits anyway.
+    auto timer = std::make_shared<asio::steady_timer>(io_, config_.graceful_shutdown_duration);
+    timer->async_wait([this, timer](boost::system::error_code ec2) {
+      if (!ec2) {
+        logger_.Error("graceful shutdown took longer than -gracefulShutdownDuration");
+        std::_Exit(1);
+      }
+    });
+    signals.async_wait(on_signal);
+  };
   signals.async_wait(on_signal);
 
   std::string roles;
-  for (auto role : config_.roles) roles += (roles.empty() ? "" : ",") + std::string(AgentRoleName(role));
+  for (auto role : config_.roles)
+    roles += (roles.empty() ? "" : ",") + std::string(AgentRoleName(role));
   const std::string kafka_at =
       kafka_ ? config_.advertise_hostname + ":" + std::to_string(kafka_->port()) : "none";
   const std::string http_at = config_.http_listen_address + ":" + std::to_string(http_->port());

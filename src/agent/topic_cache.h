@@ -1,6 +1,6 @@
-// The agent's view of topics and partition offsets. Topics are read from the metadata store and kept
-// for a short time; high watermarks advance as this agent's commits land (and are re-read from the
-// store when unknown), and every advance wakes long-polling fetches.
+// The agent's view of topics and partition offsets. Topics are read from the metadata store and
+// kept for a short time; high watermarks advance as this agent's commits land (and are re-read from
+// the store when unknown), and every advance wakes long-polling fetches.
 #pragma once
 
 #include <chrono>

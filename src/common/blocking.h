@@ -1,5 +1,5 @@
-// Runs blocking work (SQLite, file I/O) on a thread pool and resumes the awaiting coroutine with its
-// result, so every store interface can be asynchronous while back ends stay simple.
+// Runs blocking work (SQLite, file I/O) on a thread pool and resumes the awaiting coroutine with
+// its result, so every store interface can be asynchronous while back ends stay simple.
 //
 // g++ 12 destroys temporaries inside a co_await expression twice: callers must pass a NAMED
 // lambda (`auto work = [..]{..}; co_await RunBlocking(ex, std::move(work));`), never a temporary.

@@ -18,7 +18,7 @@ enum class StatusCode {
   kIOError,
   kUnavailable,
   kTimeout,
-  kConflict,        // optimistic concurrency / lease lost
+  kConflict,  // optimistic concurrency / lease lost
   kResourceExhausted,
   kUnimplemented,
   kInternal,
@@ -30,7 +30,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return {}; }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
@@ -58,7 +60,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT
     assert(!status_.ok());
   }
@@ -84,28 +86,26 @@ class [[nodiscard]] Result {
 #define SLUICE_CONCAT(a, b) SLUICE_CONCAT_INNER(a, b)
 
 // Returns the status from the enclosing function when it is not OK.
-#define SLUICE_RETURN_IF_ERROR(expr)          \
-  do {                                        \
-    ::sluice::Status _st = (expr);            \
-    if (!_st.ok()) return _st;                \
+#define SLUICE_RETURN_IF_ERROR(expr) \
+  do {                               \
+    ::sluice::Status _st = (expr);   \
+    if (!_st.ok()) return _st;       \
   } while (0)
 
 // Assigns the value of a Result to lhs or returns its status.
-#define SLUICE_ASSIGN_OR_RETURN(lhs, expr)                       \
-  auto SLUICE_CONCAT(_res_, __LINE__) = (expr);                  \
-  if (!SLUICE_CONCAT(_res_, __LINE__).ok())                      \
-    return SLUICE_CONCAT(_res_, __LINE__).status();              \
+#define SLUICE_ASSIGN_OR_RETURN(lhs, expr)                                                  \
+  auto SLUICE_CONCAT(_res_, __LINE__) = (expr);                                             \
+  if (!SLUICE_CONCAT(_res_, __LINE__).ok()) return SLUICE_CONCAT(_res_, __LINE__).status(); \
   lhs = std::move(SLUICE_CONCAT(_res_, __LINE__)).value()
 
 // Coroutine versions of the two macros above.
-#define SLUICE_CO_RETURN_IF_ERROR(expr)       \
-  do {                                        \
-    ::sluice::Status _st = (expr);            \
-    if (!_st.ok()) co_return _st;             \
+#define SLUICE_CO_RETURN_IF_ERROR(expr) \
+  do {                                  \
+    ::sluice::Status _st = (expr);      \
+    if (!_st.ok()) co_return _st;       \
   } while (0)
 
-#define SLUICE_CO_ASSIGN_OR_RETURN(lhs, expr)                    \
-  auto SLUICE_CONCAT(_res_, __LINE__) = (expr);                  \
-  if (!SLUICE_CONCAT(_res_, __LINE__).ok())                      \
-    co_return SLUICE_CONCAT(_res_, __LINE__).status();           \
+#define SLUICE_CO_ASSIGN_OR_RETURN(lhs, expr)                                                  \
+  auto SLUICE_CONCAT(_res_, __LINE__) = (expr);                                                \
+  if (!SLUICE_CONCAT(_res_, __LINE__).ok()) co_return SLUICE_CONCAT(_res_, __LINE__).status(); \
   lhs = std::move(SLUICE_CONCAT(_res_, __LINE__)).value()

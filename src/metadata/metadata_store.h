@@ -156,7 +156,8 @@ class MetadataStore {
 };
 
 // Opens a store from a metadata URL: sqlite:///abs/path/meta.db, sqlite://relative.db,
-// sqlite::memory: or postgres://user:pass@host:port/db?sslmode=.... `blocking_executor` runs the back end's blocking calls.
+// sqlite::memory: or postgres://user:pass@host:port/db?sslmode=.... `blocking_executor` runs the
+// back end's blocking calls.
 Result<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& url,
                                                          asio::any_io_executor blocking_executor);
 

@@ -26,12 +26,10 @@ class KafkaServer::Connection : public std::enable_shared_from_this<Connection> 
 
   void Start() {
     auto self = shared_from_this();
-    asio::co_spawn(socket_.get_executor(), self->ReadLoop(), [self](std::exception_ptr) {
-      self->Close();
-    });
-    asio::co_spawn(socket_.get_executor(), self->WriteLoop(), [self](std::exception_ptr) {
-      self->Close();
-    });
+    asio::co_spawn(socket_.get_executor(), self->ReadLoop(),
+                   [self](std::exception_ptr) { self->Close(); });
+    asio::co_spawn(socket_.get_executor(), self->WriteLoop(),
+                   [self](std::exception_ptr) { self->Close(); });
     asio::co_spawn(socket_.get_executor(), self->IdleWatch(), asio::detached);
   }
 
@@ -87,8 +85,9 @@ class KafkaServer::Connection : public std::enable_shared_from_this<Connection> 
             self->progress_.Notify();
           });
       // Back-pressure: stop reading while too many requests are outstanding.
-      while (!closed_ && (slots_.size() >= server_.options_.max_in_flight_per_connection ||
-                          in_flight_bytes_ >= server_.options_.max_in_flight_bytes_per_connection)) {
+      while (!closed_ &&
+             (slots_.size() >= server_.options_.max_in_flight_per_connection ||
+              in_flight_bytes_ >= server_.options_.max_in_flight_bytes_per_connection)) {
         co_await progress_.WaitUntil(std::chrono::steady_clock::time_point::max());
       }
     }
@@ -123,8 +122,8 @@ class KafkaServer::Connection : public std::enable_shared_from_this<Connection> 
     auto self = shared_from_this();
     const auto timeout = server_.options_.idle_timeout;
     while (!closed_) {
-      idle_timer_.expires_after(std::min<std::chrono::steady_clock::duration>(
-          timeout, std::chrono::seconds(5)));
+      idle_timer_.expires_after(
+          std::min<std::chrono::steady_clock::duration>(timeout, std::chrono::seconds(5)));
       boost::system::error_code ec;
       co_await idle_timer_.async_wait(kRedirect(ec));
       if (closed_) co_return;

@@ -18,7 +18,8 @@ struct PartitionRead {
 
 class PartitionReader {
  public:
-  PartitionReader(metadata::MetadataStore& store, FileCache& cache) : store_(store), cache_(cache) {}
+  PartitionReader(metadata::MetadataStore& store, FileCache& cache)
+      : store_(store), cache_(cache) {}
 
   // Batches from `offset`, up to `max_bytes`; the first batch is returned whole even when it is
   // larger than `max_bytes` if `allow_oversized_first` (Kafka's progress guarantee).

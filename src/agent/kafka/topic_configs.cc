@@ -32,8 +32,7 @@ const std::vector<TopicConfigDef>& KnownTopicConfigs() {
       {"segment.ms", "604800000", ConfigType::kLong, "accepted for compatibility"},
       {"unclean.leader.election.enable", "false", ConfigType::kBoolean,
        "accepted for compatibility"},
-      {"message.downconversion.enable", "true", ConfigType::kBoolean,
-       "accepted for compatibility"},
+      {"message.downconversion.enable", "true", ConfigType::kBoolean, "accepted for compatibility"},
   };
   return kDefs;
 }
@@ -60,7 +59,8 @@ Status ValidateTopicConfig(const std::string& name, const std::string& value) {
     case ConfigType::kInt:
     case ConfigType::kLong:
       if (!ParseInt64(value, n)) {
-        return Status::InvalidArgument("config '" + name + "' needs an integer, got '" + value + "'");
+        return Status::InvalidArgument("config '" + name + "' needs an integer, got '" + value +
+                                       "'");
       }
       if (def->type == ConfigType::kInt && (n < INT32_MIN || n > INT32_MAX)) {
         return Status::InvalidArgument("config '" + name + "' is out of the int range");
@@ -77,15 +77,14 @@ Status ValidateTopicConfig(const std::string& name, const std::string& value) {
         return Status::InvalidArgument("config '" + name + "' must be true or false");
       }
       break;
-    case ConfigType::kDouble:
-      try {
-        size_t used = 0;
-        std::stod(value, &used);
-        if (used != value.size()) throw std::invalid_argument(value);
-      } catch (...) {
+    case ConfigType::kDouble: {
+      double d = 0;
+      auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), d);
+      if (value.empty() || ec != std::errc() || ptr != value.data() + value.size()) {
         return Status::InvalidArgument("config '" + name + "' needs a number");
       }
       break;
+    }
     default:
       break;
   }

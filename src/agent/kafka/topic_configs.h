@@ -12,8 +12,16 @@
 namespace sluice::agent {
 
 enum class ConfigType : int8_t {  // Kafka's DescribeConfigs config_type values
-  kUnknown = 0, kBoolean = 1, kString = 2, kInt = 3, kShort = 4, kLong = 5, kDouble = 6, kList = 7,
-  kClass = 8, kPassword = 9
+  kUnknown = 0,
+  kBoolean = 1,
+  kString = 2,
+  kInt = 3,
+  kShort = 4,
+  kLong = 5,
+  kDouble = 6,
+  kList = 7,
+  kClass = 8,
+  kPassword = 9
 };
 
 struct TopicConfigDef {

@@ -133,7 +133,7 @@ Task<std::pair<int16_t, std::string>> ApplyTopicConfigs(KafkaServices& s, const 
 
 template <typename Response>
 typename Response::AlterConfigsResourceResponse ResourceResult(int8_t type,
-                                                                const std::string& name) {
+                                                               const std::string& name) {
   typename Response::AlterConfigsResourceResponse out;
   out.resource_type = type;
   out.resource_name = name;
@@ -146,8 +146,7 @@ Task<AlterConfigsResponse> HandleAlterConfigs(KafkaServices& s, RequestContext,
                                               AlterConfigsRequest req) {
   AlterConfigsResponse response;
   for (const auto& resource : req.resources) {
-    auto out = ResourceResult<AlterConfigsResponse>(resource.resource_type,
-                                                    resource.resource_name);
+    auto out = ResourceResult<AlterConfigsResponse>(resource.resource_type, resource.resource_name);
     if (resource.resource_type != kTopicResource) {
       out.error_code = Code(ErrorCode::kInvalidRequest);
       out.error_message = "only topic configs can be altered; agent settings are flags";

@@ -26,8 +26,7 @@ Task<uint64_t> FetchOnce(KafkaServices& s, const FetchRequest& req, FetchRespons
       out.records = Bytes{};
       if (!info.ok()) {
         out.error_code = Code(ErrorCode::kNotLeaderOrFollower);  // retriable; the store is down
-      } else if (!info->has_value() || p.partition < 0 ||
-                 p.partition >= (*info)->num_partitions) {
+      } else if (!info->has_value() || p.partition < 0 || p.partition >= (*info)->num_partitions) {
         out.error_code = Code(ErrorCode::kUnknownTopicOrPartition);
       }
       if (out.error_code == 0) {
@@ -42,8 +41,8 @@ Task<uint64_t> FetchOnce(KafkaServices& s, const FetchRequest& req, FetchRespons
               p.fetch_offset > offsets->high_watermark) {
             out.error_code = Code(ErrorCode::kOffsetOutOfRange);
           } else if (p.fetch_offset < offsets->high_watermark && total < max_bytes) {
-            uint64_t limit = std::min<uint64_t>(std::max(p.partition_max_bytes, 0),
-                                                max_bytes - total);
+            uint64_t limit =
+                std::min<uint64_t>(std::max(p.partition_max_bytes, 0), max_bytes - total);
             auto read = co_await s.reader.Read(topic.topic, p.partition, p.fetch_offset, limit,
                                                /*allow_oversized_first=*/total == 0);
             if (!read.ok()) {
@@ -67,8 +66,8 @@ Task<uint64_t> FetchOnce(KafkaServices& s, const FetchRequest& req, FetchRespons
 
 Task<FetchResponse> HandleFetch(KafkaServices& s, RequestContext, FetchRequest req) {
   using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + std::chrono::milliseconds(std::clamp(req.max_wait_ms, 0,
-                                                                            300000));
+  const auto deadline =
+      Clock::now() + std::chrono::milliseconds(std::clamp(req.max_wait_ms, 0, 300000));
   const uint64_t min_bytes = static_cast<uint64_t>(std::max(req.min_bytes, 0));
   FetchResponse response;
   while (true) {

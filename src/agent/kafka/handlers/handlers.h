@@ -30,8 +30,7 @@ Task<CreatePartitionsResponse> HandleCreatePartitions(KafkaServices&, RequestCon
 Task<DescribeConfigsResponse> HandleDescribeConfigs(KafkaServices&, RequestContext,
                                                     DescribeConfigsRequest);
 Task<AlterConfigsResponse> HandleAlterConfigs(KafkaServices&, RequestContext, AlterConfigsRequest);
-Task<IncrementalAlterConfigsResponse> HandleIncrementalAlterConfigs(KafkaServices&,
-                                                                    RequestContext,
+Task<IncrementalAlterConfigsResponse> HandleIncrementalAlterConfigs(KafkaServices&, RequestContext,
                                                                     IncrementalAlterConfigsRequest);
 Task<DescribeClusterResponse> HandleDescribeCluster(KafkaServices&, RequestContext,
                                                     DescribeClusterRequest);

@@ -75,14 +75,13 @@ Task<ListOffsetsResponse> HandleListOffsets(KafkaServices& s, RequestContext ctx
           if (want_max) {
             batch = co_await s.store.MaxTimestamp(topic.name, p.partition_index);
           } else {
-            batch = co_await s.store.OffsetForTimestamp(topic.name, p.partition_index,
-                                                        p.timestamp);
+            batch = co_await s.store.OffsetForTimestamp(topic.name, p.partition_index, p.timestamp);
           }
           if (!batch.ok()) {
             out.error_code = Code(ErrorCode::kNotLeaderOrFollower);
           } else if (batch->has_value()) {
-            auto exact = co_await FindInBatch(s, topic.name, p.partition_index,
-                                              (*batch)->first, p.timestamp, want_max);
+            auto exact = co_await FindInBatch(s, topic.name, p.partition_index, (*batch)->first,
+                                              p.timestamp, want_max);
             if (exact.ok()) {
               found = *exact;
             } else {

@@ -27,9 +27,9 @@ int32_t MaxMessageBytes(const KafkaServices& s, const metadata::TopicInfo& topic
 }
 
 // Validates one partition's records and appends its chunks; returns the Kafka error code.
-int16_t CollectChunks(const KafkaServices& s, const metadata::TopicInfo& topic,
-                      int32_t partition, const std::optional<Bytes>& records,
-                      std::vector<PendingChunk>& chunks, std::string& message) {
+int16_t CollectChunks(const KafkaServices& s, const metadata::TopicInfo& topic, int32_t partition,
+                      const std::optional<Bytes>& records, std::vector<PendingChunk>& chunks,
+                      std::string& message) {
   if (!records || records->empty()) {
     message = "no record batches";
     return Code(ErrorCode::kCorruptMessage);
