@@ -109,7 +109,7 @@ if ((build_ok)); then
   # Leak checks are off here: an agent's exit after SIGTERM leaves parked coroutines behind by
   # design; memory errors and UB still abort the agent and fail the test.
   ASAN_OPTIONS="${ASAN_OPTIONS_E2E:-detect_leaks=0:abort_on_error=1}" \
-    ctest --test-dir build-asan --output-on-failure -j "$JOBS" -L e2e && main_ok=1
+    scripts/with-postgres.sh scripts/with-s3rver.sh ctest --test-dir build-asan --output-on-failure -j "$JOBS" -L e2e && main_ok=1
 else
   echo "build failed: no test run"
 fi

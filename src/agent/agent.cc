@@ -37,6 +37,16 @@ std::string JsonEscape(const std::string& s) {
   }
   return out;
 }
+// "postgres://user:secret@host/db" -> "postgres://user:***@host/db": never log a password.
+std::string RedactUrlPassword(const std::string& url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  auto at = url.find('@', scheme + 3);
+  auto colon = url.find(':', scheme + 3);
+  if (at == std::string::npos || colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
 }  // namespace
 
 class Agent::Impl {
@@ -343,7 +353,7 @@ Status Agent::Impl::Run() {
                                       {"kafka", kafka_at},
                                       {"http", http_at},
                                       {"bucket", bucket},
-                                      {"metadata", config_.metadata_url}});
+                                      {"metadata", RedactUrlPassword(config_.metadata_url)}});
   if (kafka_) {
     std::printf("Sluice is ready. Kafka clients: bootstrap.servers=%s  HTTP: http://%s/v1/status\n",
                 kafka_at.c_str(), http_at.c_str());

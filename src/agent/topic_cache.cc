@@ -45,23 +45,30 @@ Task<Result<std::vector<metadata::TopicInfo>>> TopicCache::All() {
 Task<Status> TopicCache::LoadOffsets(const std::string& topic) {
   auto partitions = co_await store_.GetPartitions(topic);
   if (!partitions.ok()) co_return partitions.status();
+  const auto now = std::chrono::steady_clock::now();
   for (const auto& p : *partitions) {
-    auto& offsets = offsets_[{topic, p.partition}];
+    auto& cached = offsets_[{topic, p.partition}];
     // Never move backwards: a commit of ours may have landed after the store was read.
-    offsets.high_watermark = std::max(offsets.high_watermark, p.high_watermark);
-    offsets.log_start_offset = std::max(offsets.log_start_offset, p.log_start_offset);
+    cached.offsets.high_watermark = std::max(cached.offsets.high_watermark, p.high_watermark);
+    cached.offsets.log_start_offset =
+        std::max(cached.offsets.log_start_offset, p.log_start_offset);
+    cached.loaded = now;
   }
   co_return Status::Ok();
 }
 
-Task<Result<PartitionOffsets>> TopicCache::Offsets(const std::string& topic, int32_t partition) {
+Task<Result<PartitionOffsets>> TopicCache::Offsets(const std::string& topic, int32_t partition,
+                                                   bool fresh) {
   auto key = std::make_pair(topic, partition);
   auto it = offsets_.find(key);
-  if (it != offsets_.end()) co_return it->second;
+  if (!fresh && it != offsets_.end() &&
+      std::chrono::steady_clock::now() - it->second.loaded < kOffsetsTtl) {
+    co_return it->second.offsets;
+  }
   SLUICE_CO_RETURN_IF_ERROR(co_await LoadOffsets(topic));
   it = offsets_.find(key);
   if (it == offsets_.end()) co_return Status::NotFound("unknown topic or partition");
-  co_return it->second;
+  co_return it->second.offsets;
 }
 
 void TopicCache::AdvanceHighWatermark(const std::string& topic, int32_t partition,
@@ -69,8 +76,9 @@ void TopicCache::AdvanceHighWatermark(const std::string& topic, int32_t partitio
   auto it = offsets_.find({topic, partition});
   // Partitions not yet loaded are read from the store on first use.
   if (it != offsets_.end()) {
-    it->second.high_watermark = std::max(it->second.high_watermark, high_watermark);
-    it->second.log_start_offset = std::max(it->second.log_start_offset, log_start_offset);
+    auto& offsets = it->second.offsets;
+    offsets.high_watermark = std::max(offsets.high_watermark, high_watermark);
+    offsets.log_start_offset = std::max(offsets.log_start_offset, log_start_offset);
   }
   commits_.Notify();
 }

@@ -28,7 +28,10 @@ class TopicCache {
   Task<Result<std::optional<metadata::TopicInfo>>> Get(const std::string& name);
   Task<Result<std::vector<metadata::TopicInfo>>> All();
   // Offsets of one partition; NotFound when the topic or partition does not exist.
-  Task<Result<PartitionOffsets>> Offsets(const std::string& topic, int32_t partition);
+  // `fresh` re-reads the store first (when a client names an offset past what we know: another
+  // agent may have committed it).
+  Task<Result<PartitionOffsets>> Offsets(const std::string& topic, int32_t partition,
+                                         bool fresh = false);
 
   // Called after a commit of this agent: raise the high watermark and wake fetches.
   void AdvanceHighWatermark(const std::string& topic, int32_t partition, int64_t high_watermark,
@@ -48,7 +51,13 @@ class TopicCache {
   metadata::MetadataStore& store_;
   std::chrono::milliseconds ttl_;
   std::map<std::string, Entry> topics_;
-  std::map<std::pair<std::string, int32_t>, PartitionOffsets> offsets_;
+  struct CachedOffsets {
+    PartitionOffsets offsets;
+    std::chrono::steady_clock::time_point loaded;
+  };
+  // Other agents commit too: offsets are re-read from the store once they are this old.
+  static constexpr std::chrono::milliseconds kOffsetsTtl{250};
+  std::map<std::pair<std::string, int32_t>, CachedOffsets> offsets_;
   Signal commits_;
 };
 

@@ -31,6 +31,11 @@ Task<uint64_t> FetchOnce(KafkaServices& s, const FetchRequest& req, FetchRespons
       }
       if (out.error_code == 0) {
         auto offsets = co_await s.topics.Offsets(topic.topic, p.partition);
+        if (offsets.ok() && p.fetch_offset > offsets->high_watermark) {
+          // Maybe committed through another agent since we last looked: check the store before
+          // calling it out of range (which would make the client reset its position).
+          offsets = co_await s.topics.Offsets(topic.topic, p.partition, /*fresh=*/true);
+        }
         if (!offsets.ok()) {
           out.error_code = Code(ErrorCode::kUnknownTopicOrPartition);
         } else {
