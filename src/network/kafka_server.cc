@@ -26,11 +26,11 @@ class KafkaServer::Connection : public std::enable_shared_from_this<Connection> 
 
   void Start() {
     auto self = shared_from_this();
-    asio::co_spawn(socket_.get_executor(), self->ReadLoop(),
+    asio::co_spawn(socket_.get_executor(), self->ReadLoop(self),
                    [self](std::exception_ptr) { self->Close(); });
-    asio::co_spawn(socket_.get_executor(), self->WriteLoop(),
+    asio::co_spawn(socket_.get_executor(), self->WriteLoop(self),
                    [self](std::exception_ptr) { self->Close(); });
-    asio::co_spawn(socket_.get_executor(), self->IdleWatch(), asio::detached);
+    asio::co_spawn(socket_.get_executor(), self->IdleWatch(self), asio::detached);
   }
 
   void Close() {
@@ -51,8 +51,9 @@ class KafkaServer::Connection : public std::enable_shared_from_this<Connection> 
     std::optional<Bytes> response;
   };
 
-  Task<void> ReadLoop() {
-    auto self = shared_from_this();
+  // `self` is a parameter so the coroutine frame owns a reference from its creation: the body
+  // starts later, possibly after every other owner let go.
+  Task<void> ReadLoop(std::shared_ptr<Connection> self) {
     uint8_t size_buf[4];
     while (!closed_) {
       boost::system::error_code ec;
@@ -93,8 +94,7 @@ class KafkaServer::Connection : public std::enable_shared_from_this<Connection> 
     }
   }
 
-  Task<void> WriteLoop() {
-    auto self = shared_from_this();
+  Task<void> WriteLoop(std::shared_ptr<Connection> self) {
     while (!closed_) {
       if (slots_.empty() || !slots_.front()->done) {
         co_await progress_.WaitUntil(std::chrono::steady_clock::time_point::max());
@@ -118,8 +118,7 @@ class KafkaServer::Connection : public std::enable_shared_from_this<Connection> 
     }
   }
 
-  Task<void> IdleWatch() {
-    auto self = shared_from_this();
+  Task<void> IdleWatch(std::shared_ptr<Connection> self) {
     const auto timeout = server_.options_.idle_timeout;
     while (!closed_) {
       idle_timer_.expires_after(
