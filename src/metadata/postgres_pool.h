@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "common/asio.h"
-#include "metadata/blocking_call.h"
+#include "common/blocking.h"
 #include "metadata/postgres_connection.h"
 
 namespace sluice::metadata {
@@ -28,7 +28,7 @@ class PgPool {
   ~PgPool() { threads_.join(); }  // joined before the connections close
 
   // Runs fn(PgConnection&) on a pool thread with a connection nobody else uses meanwhile.
-  // Callers pass a named lambda (see blocking_call.h).
+  // Callers pass a named lambda (see common/blocking.h).
   template <typename Fn>
   auto Run(Fn fn) -> Task<std::invoke_result_t<Fn&, PgConnection&>> {
     auto job = [this, fn = std::move(fn)]() mutable {
@@ -37,7 +37,7 @@ class PgPool {
       Release(conn);
       return result;
     };
-    return BlockingCall(threads_.get_executor(), std::move(job));
+    return RunBlocking(threads_.get_executor(), std::move(job));
   }
 
  private:

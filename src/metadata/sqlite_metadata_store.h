@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "metadata/blocking_call.h"
+#include "common/blocking.h"
 #include "metadata/metadata_store.h"
 #include "metadata/sqlite_db.h"
 
@@ -58,10 +58,10 @@ class SqliteMetadataStore final : public MetadataStore {
   explicit SqliteMetadataStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
 
   // Runs fn on the store's single SQLite thread.
-  // Callers pass a named lambda (see blocking_call.h).
+  // Callers pass a named lambda (see common/blocking.h).
   template <typename Fn>
   auto OnDbThread(Fn fn) -> Task<std::invoke_result_t<Fn>> {
-    return BlockingCall(thread_.get_executor(), std::move(fn));
+    return RunBlocking(thread_.get_executor(), std::move(fn));
   }
 
   // The *Now functions run on the SQLite thread.

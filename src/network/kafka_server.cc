@@ -94,7 +94,7 @@ class KafkaServer::Connection : public std::enable_shared_from_this<Connection> 
     }
   }
 
-  Task<void> WriteLoop(std::shared_ptr<Connection> self) {
+  Task<void> WriteLoop([[maybe_unused]] std::shared_ptr<Connection> self) {
     while (!closed_) {
       if (slots_.empty() || !slots_.front()->done) {
         co_await progress_.WaitUntil(std::chrono::steady_clock::time_point::max());
@@ -118,7 +118,7 @@ class KafkaServer::Connection : public std::enable_shared_from_this<Connection> 
     }
   }
 
-  Task<void> IdleWatch(std::shared_ptr<Connection> self) {
+  Task<void> IdleWatch([[maybe_unused]] std::shared_ptr<Connection> self) {
     const auto timeout = server_.options_.idle_timeout;
     while (!closed_) {
       idle_timer_.expires_after(

@@ -10,7 +10,7 @@
 #include <set>
 #include <system_error>
 
-#include "storage/blocking_call.h"
+#include "common/blocking.h"
 #include "storage/object_key.h"
 #include "storage/object_store_checks.h"
 #include "storage/posix_file.h"
@@ -59,15 +59,15 @@ Result<std::unique_ptr<ObjectStore>> FileObjectStore::Open(fs::path root,
   return std::unique_ptr<ObjectStore>(new FileObjectStore(fs::path(cleaned), std::move(executor)));
 }
 
-// Every lambda handed to BlockingCall is a named local (see blocking_call.h for the g++ 12 bug).
+// Every lambda handed to RunBlocking is a named local (see common/blocking.h for the g++ 12 bug).
 Task<Status> FileObjectStore::Put(std::string key, Bytes data) {
   auto put = [this, key = std::move(key), data = std::move(data)] { return PutNow(key, data); };
-  co_return co_await BlockingCall(executor_, std::move(put));
+  co_return co_await RunBlocking(executor_, std::move(put));
 }
 
 Task<Result<Bytes>> FileObjectStore::Get(std::string key, uint64_t offset, uint64_t length) {
   auto get = [this, key = std::move(key), offset, length] { return GetNow(key, offset, length); };
-  co_return co_await BlockingCall(executor_, std::move(get));
+  co_return co_await RunBlocking(executor_, std::move(get));
 }
 
 Task<Result<ListPage>> FileObjectStore::List(std::string prefix, std::string continuation_token,
@@ -75,12 +75,12 @@ Task<Result<ListPage>> FileObjectStore::List(std::string prefix, std::string con
   auto list = [this, prefix = std::move(prefix), token = std::move(continuation_token), max_keys] {
     return ListNow(prefix, token, max_keys);
   };
-  co_return co_await BlockingCall(executor_, std::move(list));
+  co_return co_await RunBlocking(executor_, std::move(list));
 }
 
 Task<Status> FileObjectStore::Delete(std::vector<std::string> keys) {
   auto remove = [this, keys = std::move(keys)] { return DeleteNow(keys); };
-  co_return co_await BlockingCall(executor_, std::move(remove));
+  co_return co_await RunBlocking(executor_, std::move(remove));
 }
 
 Status FileObjectStore::PutNow(const std::string& key, const Bytes& data) const {

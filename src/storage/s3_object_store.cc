@@ -69,7 +69,7 @@ S3ObjectStore::~S3ObjectStore() {
 
 template <typename R, typename Fn>
 Task<R> S3ObjectStore::OnIoThread(Fn fn) {
-  // Named lambda and optional result: see storage/blocking_call.h for the g++ 12 / Boost 1.74
+  // Named lambda and optional result: see common/blocking.h for the g++ 12 / Boost 1.74
   // reasons.
   auto job = [fn = std::move(fn)]() mutable -> Task<std::optional<R>> {
     co_return std::optional<R>(co_await fn());
