@@ -172,3 +172,26 @@ def wait_until(predicate, timeout, what):
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def run_with_agent(name, extra_args, *steps):
+    """Runs each step(agent) against one fresh agent, checks a clean SIGTERM exit, prints PASS.
+
+    On failure the agent's log tail is printed and the exception propagates. On success the
+    process leaves with os._exit(0): Debian's confluent-kafka can abort at interpreter exit after
+    all work is done.
+    """
+    agent = Agent(extra_args=extra_args)
+    try:
+        agent.start()
+        for step in steps:
+            step(agent)
+        check(agent.stop() == 0, "agent exit code after SIGTERM")
+        print(f"PASS {name}")
+    except BaseException:
+        print(agent.log_tail(), file=sys.stderr)
+        raise
+    finally:
+        agent.cleanup()
+    sys.stdout.flush()
+    os._exit(0)

@@ -5,12 +5,10 @@ client lacks them) ListGroups v4 with a states filter, DescribeGroups of an unkn
 DeleteGroups and OffsetDelete with their refusals.
 """
 
-import os
 import struct
-import sys
 
 import kafka_wire
-from agent_fixture import Agent, check, require_module, wait_until
+from agent_fixture import check, require_module, wait_until, run_with_agent
 from kafka_wire import Reader, read_response, request, string
 
 require_module("confluent_kafka")
@@ -192,16 +190,4 @@ def run(agent):
 
 
 if __name__ == "__main__":
-    agent = Agent(extra_args=["-groupInitialRebalanceDelay", "100ms"])
-    try:
-        agent.start()
-        run(agent)
-        check(agent.stop() == 0, "agent exit code after SIGTERM")
-        print("PASS e2e_groups_admin")
-    except BaseException:
-        print(agent.log_tail(), file=sys.stderr)
-        raise
-    finally:
-        agent.cleanup()
-    sys.stdout.flush()
-    os._exit(0)  # Debian's confluent-kafka can abort at interpreter exit
+    run_with_agent("e2e_groups_admin", ["-groupInitialRebalanceDelay", "100ms"], run)

@@ -4,11 +4,9 @@ when a consumer process is SIGKILLed (after its 6 s session timeout), with confl
 consumers running as separate processes.
 """
 
-import os
-import sys
 import time
 
-from agent_fixture import Agent, check, require_module, wait_until
+from agent_fixture import check, require_module, wait_until, run_with_agent
 
 require_module("confluent_kafka")
 from e2e_groups_common import (Worker, create_topic, produce,  # noqa: E402
@@ -54,16 +52,4 @@ def run(agent):
 
 
 if __name__ == "__main__":
-    agent = Agent(extra_args=["-groupInitialRebalanceDelay", "200ms"])
-    try:
-        agent.start()
-        run(agent)
-        check(agent.stop() == 0, "agent exit code after SIGTERM")
-        print("PASS e2e_groups_failover")
-    except BaseException:
-        print(agent.log_tail(), file=sys.stderr)
-        raise
-    finally:
-        agent.cleanup()
-    sys.stdout.flush()
-    os._exit(0)  # Debian's confluent-kafka can abort at interpreter exit
+    run_with_agent("e2e_groups_failover", ["-groupInitialRebalanceDelay", "200ms"], run)

@@ -6,10 +6,9 @@ DescribeGroups v5 and LeaveGroup v5.
 """
 
 import struct
-import sys
 
 import kafka_wire
-from agent_fixture import Agent, check
+from agent_fixture import check, run_with_agent
 from kafka_wire import Reader, compact_string, read_response, request, uvarint
 
 TOPIC = "e2e-groups-raw"
@@ -197,17 +196,4 @@ def run(agent):
 
 
 if __name__ == "__main__":
-    agent = Agent(extra_args=["-groupInitialRebalanceDelay", "100ms"])
-    try:
-        agent.start()
-        run(agent)
-        check(agent.stop() == 0, "agent exit code after SIGTERM")
-        print("PASS e2e_groups_raw")
-    except BaseException:
-        print(agent.log_tail(), file=sys.stderr)
-        raise
-    finally:
-        agent.cleanup()
-    sys.stdout.flush()
-    import os
-    os._exit(0)  # confluent-kafka (used to create the topic) can abort at interpreter exit
+    run_with_agent("e2e_groups_raw", ["-groupInitialRebalanceDelay", "100ms"], run)

@@ -5,10 +5,8 @@ No partition is owned twice, every message is consumed exactly once, and after a
 and new ones start they resume exactly at the committed offsets (no loss, no redelivery).
 """
 
-import os
-import sys
 
-from agent_fixture import Agent, check, require_module, wait_until
+from agent_fixture import check, require_module, wait_until, run_with_agent
 
 require_module("confluent_kafka")
 from confluent_kafka import Consumer, TopicPartition  # noqa: E402
@@ -68,16 +66,4 @@ def run(agent):
 
 
 if __name__ == "__main__":
-    agent = Agent(extra_args=["-groupInitialRebalanceDelay", "300ms"])
-    try:
-        agent.start()
-        run(agent)
-        check(agent.stop() == 0, "agent exit code after SIGTERM")
-        print("PASS e2e_groups_share")
-    except BaseException:
-        print(agent.log_tail(), file=sys.stderr)
-        raise
-    finally:
-        agent.cleanup()
-    sys.stdout.flush()
-    os._exit(0)  # Debian's confluent-kafka can abort at interpreter exit
+    run_with_agent("e2e_groups_share", ["-groupInitialRebalanceDelay", "300ms"], run)

@@ -4,11 +4,9 @@ partitions that do not move), and static membership (a restarted group.instance.
 partitions back without a rebalance: the other member sees no revocation).
 """
 
-import os
-import sys
 import time
 
-from agent_fixture import Agent, check, require_module
+from agent_fixture import check, require_module, run_with_agent
 
 require_module("confluent_kafka")
 from e2e_groups_common import Worker, create_topic, wait_for_assignments  # noqa: E402
@@ -59,17 +57,4 @@ def static_members(agent):
 
 
 if __name__ == "__main__":
-    agent = Agent(extra_args=["-groupInitialRebalanceDelay", "200ms"])
-    try:
-        agent.start()
-        cooperative(agent)
-        static_members(agent)
-        check(agent.stop() == 0, "agent exit code after SIGTERM")
-        print("PASS e2e_groups_static_coop")
-    except BaseException:
-        print(agent.log_tail(), file=sys.stderr)
-        raise
-    finally:
-        agent.cleanup()
-    sys.stdout.flush()
-    os._exit(0)  # Debian's confluent-kafka can abort at interpreter exit
+    run_with_agent("e2e_groups_static_coop", ["-groupInitialRebalanceDelay", "200ms"], cooperative, static_members)
