@@ -89,6 +89,25 @@ struct ProducerIdAllocation {
   int16_t producer_epoch = 0;
 };
 
+// What an agent tells the cluster about itself when it registers.
+struct AgentRegistration {
+  std::string instance_id;  // unique per process start (a ULID); for logs and debugging
+  std::string host;         // advertised host name
+  int32_t kafka_port = 0;   // 0 when the agent runs no Kafka listener (jobs only)
+  int32_t http_port = 0;
+  std::string roles;  // role names joined with commas, e.g. "proxy,jobs"
+  std::string availability_zone;
+  std::string agent_group;
+};
+
+// A registered agent as the store knows it.
+struct AgentRecord {
+  int32_t node_id = -1;  // unique for the agent's lifetime, never reused in the cluster
+  AgentRegistration agent;
+  int64_t registered_ms = 0;
+  int64_t lease_expires_ms = 0;
+};
+
 struct CommittedOffset {
   int64_t offset = -1;
   int32_t leader_epoch = -1;
@@ -153,6 +172,34 @@ class MetadataStore {
   // --- Cluster --------------------------------------------------------------------------------
   // The cluster id, created on first use and stable for the store's lifetime.
   virtual Task<Result<std::string>> ClusterId() = 0;
+
+  // --- Membership (times are the callers' wall clocks in ms; agents need roughly synced clocks) -
+  // Registers an agent with a lease until now_ms + lease_ms and gives it a node id never given
+  // before in this cluster (a restarted agent gets a new one).
+  virtual Task<Result<AgentRecord>> RegisterAgent(AgentRegistration agent, int64_t now_ms,
+                                                  int64_t lease_ms);
+  // Extends the lease to now_ms + lease_ms. NotFound when the record is gone (deregistered, or
+  // reaped after expiring): the caller registers again and gets a new node id.
+  virtual Task<Status> RenewAgentLease(int32_t node_id, int64_t now_ms, int64_t lease_ms);
+  // Removes the agent and releases every group lease it holds. Missing is not an error.
+  virtual Task<Status> DeregisterAgent(int32_t node_id);
+  // Agents whose lease is still running at now_ms, by node id ascending. Records expired for
+  // longer than a few leases may be deleted as a side effect.
+  virtual Task<Result<std::vector<AgentRecord>>> ListLiveAgents(int64_t now_ms);
+
+  // --- Consumer-group ownership ---------------------------------------------------------------
+  // Exactly one live agent owns a group's in-memory state. Makes node_id the owner until
+  // now_ms + lease_ms when nobody owns the group, the owner's lease has run out, or the owner is
+  // no longer a live agent (or node_id already owns it, which extends the lease). Returns the
+  // owner's node id after the call (node_id itself on success).
+  virtual Task<Result<int32_t>> AcquireGroupLease(std::string group, int32_t node_id,
+                                                  int64_t now_ms, int64_t lease_ms);
+  // Extends every group lease node_id holds; returns the groups it still owns (a lease that ran
+  // out and was taken by another agent is not renewed and not returned).
+  virtual Task<Result<std::vector<std::string>>> RenewGroupLeases(int32_t node_id, int64_t now_ms,
+                                                                  int64_t lease_ms);
+  // Gives up one group (the owner is shutting the group down) or, with an empty name, all.
+  virtual Task<Status> ReleaseGroupLeases(int32_t node_id, std::string group);
 };
 
 // Opens a store from a metadata URL: sqlite:///abs/path/meta.db, sqlite://relative.db,
