@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "agent/cluster/cluster_view.h"
 #include "agent/fetch/file_cache.h"
 #include "agent/fetch/partition_reader.h"
 #include "agent/groups/group_coordinator.h"
@@ -82,6 +83,7 @@ class Agent::Impl {
   std::unique_ptr<groups::LocalGroupOwnership> group_ownership_;
   std::unique_ptr<groups::GroupTicker> group_ticker_;
   std::unique_ptr<groups::OffsetExpiry> offset_expiry_;
+  std::unique_ptr<StaticClusterView> cluster_;
   std::unique_ptr<KafkaServices> services_;
   std::unique_ptr<KafkaApi> api_;
   std::unique_ptr<network::KafkaServer> kafka_;
@@ -250,8 +252,19 @@ Status Agent::Impl::StartServers() {
   group_ticker_->Start();
   offset_expiry_ = std::make_unique<groups::OffsetExpiry>(*store_, *groups_, clock_);
   offset_expiry_->Start(ex, std::chrono::minutes(10));
-  services_ = std::make_unique<KafkaServices>(KafkaServices{
-      ex, settings, *store_, *topics_, *batcher_, *reader_, clock_, *groups_, *group_ownership_});
+  metadata::AgentRecord self;
+  self.node_id = settings.node_id;
+  self.agent.host = settings.advertised_host;
+  self.agent.kafka_port = config_.ServesKafka() ? settings.advertised_port : 0;
+  self.agent.http_port = config_.http_port;
+  self.agent.availability_zone = config_.availability_zone;
+  for (auto role : config_.roles) {
+    self.agent.roles += (self.agent.roles.empty() ? "" : ",") + std::string(AgentRoleName(role));
+  }
+  cluster_ = std::make_unique<StaticClusterView>(self);
+  services_ = std::make_unique<KafkaServices>(KafkaServices{ex, settings, *store_, *topics_,
+                                                            *batcher_, *reader_, clock_, *groups_,
+                                                            *group_ownership_, *cluster_});
   RegisterMetrics();
 
   if (config_.ServesKafka()) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "agent/cluster/cluster_view.h"
 #include "agent/fetch/partition_reader.h"
 #include "agent/groups/group_coordinator.h"
 #include "agent/groups/group_ownership.h"
@@ -36,6 +37,8 @@ struct KafkaServices {
   const Clock& clock;
   groups::GroupCoordinator& groups;
   groups::GroupOwnership& group_ownership;
+  // The live agents (Membership in a cluster; this agent alone otherwise).
+  ClusterView& cluster;
 };
 
 // One decoded request's context.
