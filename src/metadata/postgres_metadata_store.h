@@ -52,6 +52,18 @@ class PostgresMetadataStore final : public MetadataStore {
   Task<Result<std::vector<std::string>>> ListGroupsWithOffsets() override;
   Task<Result<std::string>> ClusterId() override;
 
+  // Membership and group leases (postgres_membership.cc).
+  Task<Result<AgentRecord>> RegisterAgent(AgentRegistration agent, int64_t now_ms,
+                                          int64_t lease_ms) override;
+  Task<Status> RenewAgentLease(int32_t node_id, int64_t now_ms, int64_t lease_ms) override;
+  Task<Status> DeregisterAgent(int32_t node_id) override;
+  Task<Result<std::vector<AgentRecord>>> ListLiveAgents(int64_t now_ms) override;
+  Task<Result<int32_t>> AcquireGroupLease(std::string group, int32_t node_id, int64_t now_ms,
+                                          int64_t lease_ms) override;
+  Task<Result<std::vector<std::string>>> RenewGroupLeases(int32_t node_id, int64_t now_ms,
+                                                          int64_t lease_ms) override;
+  Task<Status> ReleaseGroupLeases(int32_t node_id, std::string group) override;
+
  private:
   struct TopicRow {
     Uuid id{};
@@ -108,6 +120,17 @@ class PostgresMetadataStore final : public MetadataStore {
   static Status DeleteOffsetsNow(PgConnection& db, const std::string& group,
                                  const std::vector<std::pair<std::string, int32_t>>& partitions);
   static Result<std::vector<std::string>> ListGroupsWithOffsetsNow(PgConnection& db);
+  static Result<AgentRecord> RegisterAgentNow(PgConnection& db, const AgentRegistration& agent,
+                                              int64_t now_ms, int64_t lease_ms);
+  static Status RenewAgentLeaseNow(PgConnection& db, int32_t node_id, int64_t now_ms,
+                                   int64_t lease_ms);
+  static Status DeregisterAgentNow(PgConnection& db, int32_t node_id);
+  static Result<std::vector<AgentRecord>> ListLiveAgentsNow(PgConnection& db, int64_t now_ms);
+  static Result<int32_t> AcquireGroupLeaseNow(PgConnection& db, const std::string& group,
+                                              int32_t node_id, int64_t now_ms, int64_t lease_ms);
+  static Result<std::vector<std::string>> RenewGroupLeasesNow(PgConnection& db, int32_t node_id,
+                                                              int64_t now_ms, int64_t lease_ms);
+  static Status ReleaseGroupLeasesNow(PgConnection& db, int32_t node_id, const std::string& group);
 
   std::unique_ptr<PgPool> pool_;
 };

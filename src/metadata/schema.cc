@@ -144,8 +144,42 @@ CREATE TABLE jobs (
 );
 )sql";
 
+// Version 2: cluster membership and consumer-group ownership. The `agents` table of version 1
+// (text ids, never used) is replaced by one keyed by node id, the Kafka broker id an agent gets
+// at registration; node ids come from a counter row so none is ever given twice, even after the
+// agent's row is gone. A group lease names the agent that owns the group's in-memory state.
+constexpr char kMembershipSchema[] = R"sql(
+DROP TABLE agents;
+CREATE TABLE agents (
+  node_id INTEGER PRIMARY KEY,
+  instance_id TEXT NOT NULL,
+  advertised_host TEXT NOT NULL,
+  kafka_port INTEGER NOT NULL,
+  http_port INTEGER NOT NULL,
+  roles TEXT NOT NULL,
+  availability_zone TEXT NOT NULL,
+  agent_group TEXT NOT NULL,
+  registered_ms BIGINT NOT NULL,
+  lease_expires_ms BIGINT NOT NULL
+);
+CREATE INDEX agents_by_lease_expiry ON agents (lease_expires_ms);
+CREATE TABLE node_id_counter (
+  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+  next_node_id BIGINT NOT NULL
+);
+INSERT INTO node_id_counter (singleton, next_node_id) VALUES (1, 1);
+CREATE TABLE group_leases (
+  group_id TEXT PRIMARY KEY,
+  node_id INTEGER NOT NULL,
+  acquired_ms BIGINT NOT NULL,
+  lease_expires_ms BIGINT NOT NULL
+);
+CREATE INDEX group_leases_by_node ON group_leases (node_id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kInitialSchema},
+    {2, "membership and group leases", kMembershipSchema},
 };
 
 }  // namespace

@@ -48,6 +48,18 @@ class SqliteMetadataStore final : public MetadataStore {
   Task<Result<std::vector<std::string>>> ListGroupsWithOffsets() override;
   Task<Result<std::string>> ClusterId() override;
 
+  // Membership and group leases (sqlite_membership.cc).
+  Task<Result<AgentRecord>> RegisterAgent(AgentRegistration agent, int64_t now_ms,
+                                          int64_t lease_ms) override;
+  Task<Status> RenewAgentLease(int32_t node_id, int64_t now_ms, int64_t lease_ms) override;
+  Task<Status> DeregisterAgent(int32_t node_id) override;
+  Task<Result<std::vector<AgentRecord>>> ListLiveAgents(int64_t now_ms) override;
+  Task<Result<int32_t>> AcquireGroupLease(std::string group, int32_t node_id, int64_t now_ms,
+                                          int64_t lease_ms) override;
+  Task<Result<std::vector<std::string>>> RenewGroupLeases(int32_t node_id, int64_t now_ms,
+                                                          int64_t lease_ms) override;
+  Task<Status> ReleaseGroupLeases(int32_t node_id, std::string group) override;
+
  private:
   struct TopicRow {
     Uuid id{};
@@ -101,6 +113,16 @@ class SqliteMetadataStore final : public MetadataStore {
   Status DeleteOffsetsNow(const std::string& group,
                           const std::vector<std::pair<std::string, int32_t>>& partitions);
   Result<std::vector<std::string>> ListGroupsWithOffsetsNow();
+  Result<AgentRecord> RegisterAgentNow(const AgentRegistration& agent, int64_t now_ms,
+                                       int64_t lease_ms);
+  Status RenewAgentLeaseNow(int32_t node_id, int64_t now_ms, int64_t lease_ms);
+  Status DeregisterAgentNow(int32_t node_id);
+  Result<std::vector<AgentRecord>> ListLiveAgentsNow(int64_t now_ms);
+  Result<int32_t> AcquireGroupLeaseNow(const std::string& group, int32_t node_id, int64_t now_ms,
+                                       int64_t lease_ms);
+  Result<std::vector<std::string>> RenewGroupLeasesNow(int32_t node_id, int64_t now_ms,
+                                                       int64_t lease_ms);
+  Status ReleaseGroupLeasesNow(int32_t node_id, const std::string& group);
 
   std::unique_ptr<SqliteDb> db_;
   asio::thread_pool thread_{1};  // joined in the destructor before db_ closes

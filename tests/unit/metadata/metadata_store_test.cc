@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <type_traits>
 
 #include "await.h"
 #include "postgres_test_db.h"
@@ -540,6 +541,246 @@ TEST_P(MetadataStoreTest, StateSurvivesReopen) {
   EXPECT_EQ(dup.chunks[0].base_offset, 0);
   auto next = Await(store_->AllocateProducerId(std::nullopt));
   EXPECT_GT(next->producer_id, pid->producer_id);
+}
+
+// --- Membership and group leases ------------------------------------------------------------
+
+AgentRegistration Agent(const std::string& instance, int32_t kafka_port) {
+  AgentRegistration a;
+  a.instance_id = instance;
+  a.host = instance + ".example";
+  a.kafka_port = kafka_port;
+  a.http_port = kafka_port + 1;
+  a.roles = "proxy,jobs";
+  a.availability_zone = "az-" + instance;
+  a.agent_group = "grp";
+  return a;
+}
+
+constexpr int64_t kT0 = 1'700'000'000'000;  // a wall-clock time in ms
+constexpr int64_t kLongLease = 3'600'000;   // an hour: alive for the whole test
+
+std::vector<int32_t> NodeIds(const std::vector<AgentRecord>& agents) {
+  std::vector<int32_t> ids;
+  for (const auto& a : agents) ids.push_back(a.node_id);
+  return ids;
+}
+
+TEST_P(MetadataStoreTest, AgentsGetDistinctNodeIdsFromOneAndRestartsGetNewOnes) {
+  auto a = Await(store_->RegisterAgent(Agent("a", 9092), kT0, 10'000));
+  auto b = Await(store_->RegisterAgent(Agent("b", 9192), kT0 + 5, 10'000));
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(a->node_id, 1);
+  EXPECT_EQ(b->node_id, 2);
+  EXPECT_EQ(a->registered_ms, kT0);
+  EXPECT_EQ(a->lease_expires_ms, kT0 + 10'000);
+
+  auto live = Await(store_->ListLiveAgents(kT0 + 100));
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+  ASSERT_EQ(NodeIds(*live), (std::vector<int32_t>{1, 2}));
+  const AgentRecord& got = (*live)[1];
+  EXPECT_EQ(got.agent.instance_id, "b");
+  EXPECT_EQ(got.agent.host, "b.example");
+  EXPECT_EQ(got.agent.kafka_port, 9192);
+  EXPECT_EQ(got.agent.http_port, 9193);
+  EXPECT_EQ(got.agent.roles, "proxy,jobs");
+  EXPECT_EQ(got.agent.availability_zone, "az-b");
+  EXPECT_EQ(got.agent.agent_group, "grp");
+  EXPECT_EQ(got.registered_ms, kT0 + 5);
+  EXPECT_EQ(got.lease_expires_ms, kT0 + 10'005);
+
+  // "a" restarts: it deregisters, registers again and gets an id never given before.
+  ASSERT_TRUE(Await(store_->DeregisterAgent(a->node_id)).ok());
+  ASSERT_TRUE(Await(store_->DeregisterAgent(a->node_id)).ok());  // missing is not an error
+  auto again = Await(store_->RegisterAgent(Agent("a", 9092), kT0 + 200, 10'000));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->node_id, 3);
+  EXPECT_EQ(NodeIds(*Await(store_->ListLiveAgents(kT0 + 300))), (std::vector<int32_t>{2, 3}));
+  // A jobs-only agent has no Kafka listener.
+  auto jobs = Await(store_->RegisterAgent(Agent("j", 0), kT0 + 300, 10'000));
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_EQ(jobs->node_id, 4);
+  EXPECT_EQ(jobs->agent.kafka_port, 0);
+}
+
+TEST_P(MetadataStoreTest, ExpiredAgentIsHiddenAndReapedAgentMustRegisterAgain) {
+  auto a = Await(store_->RegisterAgent(Agent("a", 9092), kT0, 1'000));
+  auto b = Await(store_->RegisterAgent(Agent("b", 9192), kT0, 5'000));
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(NodeIds(*Await(store_->ListLiveAgents(kT0 + 999))),
+            (std::vector<int32_t>{a->node_id, b->node_id}));
+  // Live means lease_expires_ms > now: at the expiry instant the agent is gone from the list.
+  EXPECT_EQ(NodeIds(*Await(store_->ListLiveAgents(kT0 + 1'000))),
+            (std::vector<int32_t>{b->node_id}));
+  // Expired but not reaped: a late renewal still finds the record and makes it live again.
+  ASSERT_TRUE(Await(store_->RenewAgentLease(a->node_id, kT0 + 2'000, 1'000)).ok());
+  EXPECT_EQ(NodeIds(*Await(store_->ListLiveAgents(kT0 + 2'500))),
+            (std::vector<int32_t>{a->node_id, b->node_id}));
+  EXPECT_EQ(NodeIds(*Await(store_->ListLiveAgents(kT0 + 3'000))),
+            (std::vector<int32_t>{b->node_id}));
+
+  // Renewing b keeps it alive past its first lease.
+  ASSERT_TRUE(Await(store_->RenewAgentLease(b->node_id, kT0 + 4'000, 60'000)).ok());
+  // Ten minutes on, a (dead since kT0 + 3000) is reaped; b is still there.
+  const int64_t later = kT0 + 10 * 60'000;
+  ASSERT_TRUE(Await(store_->RenewAgentLease(b->node_id, later - 1, 60'000)).ok());
+  EXPECT_EQ(NodeIds(*Await(store_->ListLiveAgents(later))), (std::vector<int32_t>{b->node_id}));
+  Status reaped = Await(store_->RenewAgentLease(a->node_id, later, 1'000));
+  EXPECT_EQ(reaped.code(), StatusCode::kNotFound) << reaped.ToString();
+  // A deregistered agent cannot renew either.
+  ASSERT_TRUE(Await(store_->DeregisterAgent(b->node_id)).ok());
+  Status gone = Await(store_->RenewAgentLease(b->node_id, later, 1'000));
+  EXPECT_EQ(gone.code(), StatusCode::kNotFound) << gone.ToString();
+  EXPECT_TRUE(Await(store_->ListLiveAgents(later))->empty());
+  // Ids of reaped and deregistered agents are never given again.
+  auto next = Await(store_->RegisterAgent(Agent("a", 9092), later, 1'000));
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->node_id, 3);
+}
+
+TEST_P(MetadataStoreTest, FirstGroupLeaseAcquirerWinsUntilItsLeaseRunsOut) {
+  auto a = Await(store_->RegisterAgent(Agent("a", 9092), kT0, kLongLease));
+  auto b = Await(store_->RegisterAgent(Agent("b", 9192), kT0, kLongLease));
+  ASSERT_TRUE(a.ok() && b.ok());
+  const int32_t na = a->node_id, nb = b->node_id;
+  auto acquire = [&](int32_t node, int64_t at) {
+    auto owner = Await(store_->AcquireGroupLease("g", node, at, 1'000));
+    EXPECT_TRUE(owner.ok()) << owner.status().ToString();
+    return owner.ok() ? *owner : -1;
+  };
+  EXPECT_EQ(acquire(na, kT0), na);
+  EXPECT_EQ(acquire(nb, kT0 + 10), na);   // the second is told who owns it
+  EXPECT_EQ(acquire(na, kT0 + 500), na);  // the owner extends: now until kT0 + 1500
+  EXPECT_EQ(acquire(nb, kT0 + 1'200), na);
+  EXPECT_EQ(acquire(nb, kT0 + 1'500), nb);  // a's lease ran out
+  EXPECT_EQ(acquire(na, kT0 + 1'600), nb);
+  // Another group is independent.
+  auto other = Await(store_->AcquireGroupLease("h", na, kT0 + 1'600, 1'000));
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(*other, na);
+}
+
+TEST_P(MetadataStoreTest, GroupIsTakenOverWhenItsOwnerDeregistersOrItsAgentLeaseDies) {
+  auto a = Await(store_->RegisterAgent(Agent("a", 9092), kT0, kLongLease));
+  auto b = Await(store_->RegisterAgent(Agent("b", 9192), kT0, kLongLease));
+  auto c = Await(store_->RegisterAgent(Agent("c", 9292), kT0, 100));  // dies at kT0 + 100
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  const int64_t kGroupLease = 60'000;
+  ASSERT_EQ(*Await(store_->AcquireGroupLease("g1", a->node_id, kT0, kGroupLease)), a->node_id);
+  ASSERT_EQ(*Await(store_->AcquireGroupLease("g2", c->node_id, kT0, kGroupLease)), c->node_id);
+  EXPECT_EQ(*Await(store_->AcquireGroupLease("g1", b->node_id, kT0 + 10, kGroupLease)), a->node_id);
+  EXPECT_EQ(*Await(store_->AcquireGroupLease("g2", b->node_id, kT0 + 50, kGroupLease)), c->node_id);
+
+  // a leaves cleanly: its group is free at once, though its group lease had long to run.
+  ASSERT_TRUE(Await(store_->DeregisterAgent(a->node_id)).ok());
+  EXPECT_EQ(*Await(store_->AcquireGroupLease("g1", b->node_id, kT0 + 20, kGroupLease)), b->node_id);
+  // c's agent lease ran out: its group goes to a live agent, group lease or not.
+  EXPECT_EQ(*Await(store_->AcquireGroupLease("g2", b->node_id, kT0 + 100, kGroupLease)),
+            b->node_id);
+  // c, not live, cannot take a group back, nor take a free one.
+  auto dead = Await(store_->AcquireGroupLease("g3", c->node_id, kT0 + 200, kGroupLease));
+  EXPECT_EQ(dead.status().code(), StatusCode::kNotFound) << dead.status().ToString();
+  auto unknown = Await(store_->AcquireGroupLease("g3", 999, kT0 + 200, kGroupLease));
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+  auto renewed = Await(store_->RenewGroupLeases(c->node_id, kT0 + 200, kGroupLease));
+  ASSERT_TRUE(renewed.ok());
+  EXPECT_TRUE(renewed->empty());
+}
+
+TEST_P(MetadataStoreTest, RenewGroupLeasesReturnsOnlyGroupsStillHeld) {
+  auto a = Await(store_->RegisterAgent(Agent("a", 9092), kT0, kLongLease));
+  auto b = Await(store_->RegisterAgent(Agent("b", 9192), kT0, kLongLease));
+  ASSERT_TRUE(a.ok() && b.ok());
+  const int32_t na = a->node_id, nb = b->node_id;
+  for (const char* g : {"g1", "g2", "g3"}) {
+    ASSERT_EQ(*Await(store_->AcquireGroupLease(g, na, kT0, 1'000)), na);
+  }
+  ASSERT_EQ(*Await(store_->AcquireGroupLease("other", nb, kT0, 1'000)), nb);
+  // g2's lease runs out and b takes it before a renews.
+  ASSERT_EQ(*Await(store_->AcquireGroupLease("g2", nb, kT0 + 1'000, 1'000)), nb);
+  auto held = Await(store_->RenewGroupLeases(na, kT0 + 1'001, 1'000));
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  EXPECT_EQ(*held, (std::vector<std::string>{"g1", "g3"}));
+  // The renewal extended g1 and g3 to kT0 + 2001; g2 still is b's.
+  EXPECT_EQ(*Await(store_->AcquireGroupLease("g1", nb, kT0 + 2'000, 1'000)), na);
+  EXPECT_EQ(*Await(store_->AcquireGroupLease("g2", na, kT0 + 1'500, 1'000)), nb);
+  EXPECT_EQ(*Await(store_->RenewGroupLeases(nb, kT0 + 1'500, 1'000)),
+            (std::vector<std::string>{"g2", "other"}));
+  EXPECT_EQ(*Await(store_->AcquireGroupLease("g1", nb, kT0 + 2'001, 1'000)), nb);
+}
+
+TEST_P(MetadataStoreTest, ReleasedGroupsAreFreeAtOnce) {
+  auto a = Await(store_->RegisterAgent(Agent("a", 9092), kT0, kLongLease));
+  auto b = Await(store_->RegisterAgent(Agent("b", 9192), kT0, kLongLease));
+  ASSERT_TRUE(a.ok() && b.ok());
+  const int32_t na = a->node_id, nb = b->node_id;
+  const int64_t kGroupLease = 60'000;
+  for (const char* g : {"g1", "g2", "g3"}) {
+    ASSERT_EQ(*Await(store_->AcquireGroupLease(g, na, kT0, kGroupLease)), na);
+  }
+  ASSERT_TRUE(Await(store_->ReleaseGroupLeases(na, "g1")).ok());
+  EXPECT_EQ(*Await(store_->AcquireGroupLease("g1", nb, kT0 + 1, kGroupLease)), nb);
+  // Only the owner can release: b releasing g2 changes nothing, a releasing g1 neither.
+  ASSERT_TRUE(Await(store_->ReleaseGroupLeases(nb, "g2")).ok());
+  ASSERT_TRUE(Await(store_->ReleaseGroupLeases(na, "g1")).ok());
+  EXPECT_EQ(*Await(store_->AcquireGroupLease("g2", nb, kT0 + 2, kGroupLease)), na);
+  EXPECT_EQ(*Await(store_->AcquireGroupLease("g1", na, kT0 + 2, kGroupLease)), nb);
+  // An empty name releases all of a's groups.
+  ASSERT_TRUE(Await(store_->ReleaseGroupLeases(na, "")).ok());
+  EXPECT_TRUE(Await(store_->RenewGroupLeases(na, kT0 + 3, kGroupLease))->empty());
+  EXPECT_EQ(*Await(store_->AcquireGroupLease("g2", nb, kT0 + 3, kGroupLease)), nb);
+  EXPECT_EQ(*Await(store_->AcquireGroupLease("g3", nb, kT0 + 3, kGroupLease)), nb);
+  EXPECT_EQ(*Await(store_->RenewGroupLeases(nb, kT0 + 4, kGroupLease)),
+            (std::vector<std::string>{"g1", "g2", "g3"}));
+}
+
+TEST_P(MetadataStoreTest, RejectsBadMembershipArguments) {
+  auto a = Await(store_->RegisterAgent(Agent("a", 9092), kT0, kLongLease));
+  ASSERT_TRUE(a.ok());
+  auto code = [](const auto& result) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(result)>, Status>) {
+      return result.code();
+    } else {
+      return result.status().code();
+    }
+  };
+  const auto kInvalid = StatusCode::kInvalidArgument;
+  EXPECT_EQ(code(Await(store_->RegisterAgent(Agent("x", 70000), kT0, 1'000))), kInvalid);
+  EXPECT_EQ(code(Await(store_->RegisterAgent(Agent("x", -1), kT0, 1'000))), kInvalid);
+  AgentRegistration no_host = Agent("x", 9092);
+  no_host.host.clear();
+  EXPECT_EQ(code(Await(store_->RegisterAgent(no_host, kT0, 1'000))), kInvalid);
+  EXPECT_EQ(code(Await(store_->RegisterAgent(Agent("x", 9092), kT0, 0))), kInvalid);
+  EXPECT_EQ(code(Await(store_->RegisterAgent(Agent("x", 9092), -5, 1'000))), kInvalid);
+  EXPECT_EQ(code(Await(store_->RenewAgentLease(0, kT0, 1'000))), kInvalid);
+  EXPECT_EQ(code(Await(store_->RenewAgentLease(a->node_id, kT0, -1))), kInvalid);
+  EXPECT_EQ(code(Await(store_->AcquireGroupLease("", a->node_id, kT0, 1'000))), kInvalid);
+  EXPECT_EQ(code(Await(store_->AcquireGroupLease("g", -3, kT0, 1'000))), kInvalid);
+  EXPECT_EQ(code(Await(store_->AcquireGroupLease("g", a->node_id, kT0, 0))), kInvalid);
+  EXPECT_EQ(code(Await(store_->RenewGroupLeases(a->node_id, kT0, 0))), kInvalid);
+  EXPECT_EQ(code(Await(store_->ListLiveAgents(-1))), kInvalid);
+  // Nothing was registered by the failed calls: the next id follows a's.
+  auto b = Await(store_->RegisterAgent(Agent("b", 9192), kT0, 1'000));
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->node_id, a->node_id + 1);
+}
+
+TEST_P(MetadataStoreTest, NodeIdsAndGroupLeasesSurviveReopen) {
+  if (!GetParam().persistent) GTEST_SKIP() << "in-memory back end";
+  auto a = Await(store_->RegisterAgent(Agent("a", 9092), kT0, kLongLease));
+  ASSERT_TRUE(a.ok());
+  ASSERT_EQ(*Await(store_->AcquireGroupLease("g", a->node_id, kT0, kLongLease)), a->node_id);
+  ASSERT_TRUE(Await(store_->DeregisterAgent(a->node_id)).ok());
+  auto b = Await(store_->RegisterAgent(Agent("b", 9192), kT0, kLongLease));
+  ASSERT_TRUE(b.ok());
+  ASSERT_EQ(*Await(store_->AcquireGroupLease("g", b->node_id, kT0, kLongLease)), b->node_id);
+  Open();
+  EXPECT_EQ(NodeIds(*Await(store_->ListLiveAgents(kT0 + 1))), (std::vector<int32_t>{b->node_id}));
+  auto c = Await(store_->RegisterAgent(Agent("c", 9292), kT0 + 1, kLongLease));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->node_id, b->node_id + 1);
+  EXPECT_EQ(*Await(store_->AcquireGroupLease("g", c->node_id, kT0 + 1, kLongLease)), b->node_id);
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -13,6 +13,7 @@
 
 #include "await.h"
 #include "metadata/metadata_store.h"
+#include "metadata/postgres_schema.h"
 #include "postgres_test_db.h"
 #include "temp_dir.h"
 
@@ -250,7 +251,7 @@ TEST_F(PostgresStoreTest, ConcurrentMigrationsFromManyAgentsAgree) {
   ASSERT_TRUE(admin.ok());
   auto rows = (*admin)->Exec("SELECT COUNT(*) FROM schema_migrations");
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
-  EXPECT_EQ(rows->Text(0, 0), "1");
+  EXPECT_EQ(rows->Text(0, 0), std::to_string(PostgresSchemaMigrations().size()));
 }
 
 TEST_F(PostgresStoreTest, SurvivesTerminatedConnections) {
@@ -308,6 +309,92 @@ TEST_F(PostgresStoreTest, SurvivesTerminatedConnections) {
   auto parts = Await(store->GetPartitions("t"));
   ASSERT_TRUE(parts.ok());
   EXPECT_EQ((*parts)[0].high_watermark, 2 + 6);
+}
+
+TEST_F(PostgresStoreTest, AgentsRacingForGroupLeasesAgreeOnExactlyOneOwner) {
+  constexpr int kAgents = 4;
+  constexpr int kGroups = 12;
+  constexpr int kCoroutinesPerAgent = 3;  // each races for every group
+  constexpr int64_t kT0 = 1'700'000'000'000;
+  constexpr int64_t kGroupLease = 1'000;
+  std::vector<std::unique_ptr<MetadataStore>> agents;
+  std::vector<int32_t> node_ids;
+  for (int i = 0; i < kAgents; ++i) {
+    agents.push_back(Agent());
+    ASSERT_TRUE(agents.back());
+    AgentRegistration registration;
+    registration.instance_id = "agent-" + std::to_string(i);
+    registration.host = "127.0.0.1";
+    registration.kafka_port = 9092 + i;
+    auto record = Await(agents.back()->RegisterAgent(registration, kT0, 3'600'000));
+    ASSERT_TRUE(record.ok()) << record.status().ToString();
+    node_ids.push_back(record->node_id);
+  }
+  std::sort(node_ids.begin(), node_ids.end());
+  ASSERT_EQ(std::unique(node_ids.begin(), node_ids.end()), node_ids.end());
+
+  // Every agent, on its own thread, races for every group at time `now`; returns the answers.
+  auto race = [&](int64_t now) {
+    std::mutex mutex;
+    std::map<int, std::vector<std::pair<int32_t, int32_t>>> answers;  // group -> (asker, owner)
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kAgents; ++i) {
+      threads.emplace_back([&, i] {
+        asio::io_context io;
+        for (int c = 0; c < kCoroutinesPerAgent; ++c) {
+          auto racer = [&, i, c]() -> Task<void> {
+            for (int k = 0; k < kGroups; ++k) {
+              // Every racer asks for every group once, agents walking them in different orders.
+              const int step = i % 2 == 0 ? k : kGroups - 1 - k;
+              const int g = (step + 3 * c + i) % kGroups;
+              std::string group = "group-" + std::to_string(g);
+              auto owner = co_await agents[i]->AcquireGroupLease(std::move(group), node_ids[i], now,
+                                                                 kGroupLease);
+              if (!owner.ok()) {
+                ADD_FAILURE() << owner.status().ToString();
+                ++failures;
+                continue;
+              }
+              std::lock_guard lock(mutex);
+              answers[g].emplace_back(node_ids[i], *owner);
+            }
+          };
+          asio::co_spawn(io, std::move(racer), asio::detached);
+        }
+        io.run();
+      });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(failures.load(), 0);
+    return answers;
+  };
+  auto check = [&](const std::map<int, std::vector<std::pair<int32_t, int32_t>>>& answers) {
+    std::map<int, int32_t> owners;
+    ASSERT_EQ(answers.size(), size_t{kGroups});
+    for (const auto& [g, list] : answers) {
+      ASSERT_EQ(list.size(), size_t{kAgents * kCoroutinesPerAgent});
+      const int32_t owner = list.front().second;
+      EXPECT_TRUE(std::binary_search(node_ids.begin(), node_ids.end(), owner)) << owner;
+      for (const auto& [asker, answer] : list) EXPECT_EQ(answer, owner) << "group " << g;
+      owners[g] = owner;
+    }
+    // The store agrees: each owner, and only it, renews its groups.
+    std::map<int, int32_t> renewed;
+    for (int i = 0; i < kAgents; ++i) {
+      auto held = Await(agents[i]->RenewGroupLeases(node_ids[i], kT0 + 5'000, kGroupLease));
+      ASSERT_TRUE(held.ok()) << held.status().ToString();
+      for (const std::string& group : *held) {
+        const int g = std::stoi(group.substr(6));
+        EXPECT_EQ(renewed.count(g), 0u) << "group " << g << " has two owners";
+        renewed[g] = node_ids[i];
+      }
+    }
+    EXPECT_EQ(renewed, owners);
+  };
+  check(race(kT0));
+  // Every lease has run out (the renewal above set them to kT0 + 6000): they race for a takeover.
+  check(race(kT0 + 10'000));
 }
 
 }  // namespace
