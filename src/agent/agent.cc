@@ -1,27 +1,37 @@
 #include "agent/agent.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
 
 #include "agent/cluster/cluster_view.h"
+#include "agent/cluster/membership.h"
+#include "agent/cluster/routing_log.h"
+#include "agent/fetch/cache_metrics.h"
 #include "agent/fetch/file_cache.h"
 #include "agent/fetch/partition_reader.h"
+#include "agent/fetch/zone_cache.h"
 #include "agent/groups/group_coordinator.h"
 #include "agent/groups/group_ownership.h"
+#include "agent/groups/lease_group_ownership.h"
 #include "agent/groups/group_ticker.h"
 #include "agent/groups/offset_expiry.h"
+#include "agent/kafka/group_forwarder.h"
 #include "agent/kafka/kafka_api.h"
+#include "agent/http_api/rest_proxy.h"
 #include "agent/kafka/kafka_services.h"
 #include "agent/produce/batcher.h"
 #include "agent/topic_cache.h"
 #include "common/clock.h"
+#include "common/ulid.h"
 #include "metadata/metadata_store.h"
 #include "network/http_server.h"
 #include "network/kafka_server.h"
 #include "observability/logger.h"
 #include "observability/metrics.h"
+#include "storage/counting_object_store.h"
 #include "storage/object_store.h"
 
 namespace sluice::agent {
@@ -60,6 +70,7 @@ class Agent::Impl {
  private:
   Status Open();
   Status StartServers();
+  Status JoinCluster();
   void RegisterMetrics();
   void RefreshMetrics();
   Task<void> Shutdown();
@@ -77,17 +88,23 @@ class Agent::Impl {
   std::string cluster_id_;
   std::unique_ptr<TopicCache> topics_;
   std::unique_ptr<FileCache> cache_;
+  std::unique_ptr<ZoneCache> zone_cache_;  // in front of cache_: one owner per object per zone
+  std::unique_ptr<CacheMetrics> cache_metrics_;
   std::unique_ptr<PartitionReader> reader_;
   std::unique_ptr<Batcher> batcher_;
   std::unique_ptr<groups::GroupCoordinator> groups_;
-  std::unique_ptr<groups::LocalGroupOwnership> group_ownership_;
+  std::unique_ptr<groups::MetadataGroupLeaseStore> group_leases_;
+  std::unique_ptr<groups::LeaseGroupOwnership> group_ownership_;
+  std::unique_ptr<GroupForwarder> group_forwarder_;
   std::unique_ptr<groups::GroupTicker> group_ticker_;
   std::unique_ptr<groups::OffsetExpiry> offset_expiry_;
-  std::unique_ptr<StaticClusterView> cluster_;
+  std::unique_ptr<Membership> membership_;
+  std::unique_ptr<RoutingLog> routing_log_;
   std::unique_ptr<KafkaServices> services_;
   std::unique_ptr<KafkaApi> api_;
   std::unique_ptr<network::KafkaServer> kafka_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<http_api::RestProxy> rest_proxy_;  // REST Proxy v2 API (docs/http-api.md)
   bool ready_ = false;
   bool draining_ = false;
   int signals_seen_ = 0;
@@ -119,7 +136,8 @@ Status Agent::Impl::Open() {
   }
   auto objects = storage::OpenObjectStore(config_.bucket_url, blocking_.get_executor());
   if (!objects.ok()) return Status::InvalidArgument("-bucketURL: " + objects.status().message());
-  objects_ = std::move(objects).value();
+  // Every object-store call is counted in /metrics, whatever the back end.
+  objects_ = std::make_unique<storage::CountingObjectStore>(std::move(objects).value(), metrics_);
   auto store = metadata::OpenMetadataStore(config_.metadata_url, blocking_.get_executor());
   if (!store.ok()) return Status::InvalidArgument("-metadataURL: " + store.status().message());
   store_ = std::move(store).value();
@@ -186,6 +204,7 @@ void Agent::Impl::RegisterMetrics() {
   cache_gets_ = gauge("sluice_object_store_gets", "Object-store GETs sent by the file cache.");
   cache_get_bytes_ = gauge("sluice_object_store_get_bytes", "Bytes read from the object store.");
   cache_size_ = gauge("sluice_file_cache_size_bytes", "Bytes held by the file cache.");
+  cache_metrics_ = std::make_unique<CacheMetrics>(metrics_);
   produced_records_ =
       &metrics_.AddCounter("sluice_produced_records_total", "Records committed by this agent.")
            .Get();
@@ -213,6 +232,7 @@ void Agent::Impl::RefreshMetrics() {
   cache_gets_->Set(static_cast<double>(cs.gets));
   cache_get_bytes_->Set(static_cast<double>(cs.get_bytes));
   cache_size_->Set(static_cast<double>(cache_->size_bytes()));
+  cache_metrics_->Refresh(*cache_, zone_cache_.get());
 }
 
 Status Agent::Impl::StartServers() {
@@ -220,7 +240,10 @@ Status Agent::Impl::StartServers() {
   topics_ = std::make_unique<TopicCache>(ex, *store_, std::chrono::milliseconds(1000));
   cache_ = std::make_unique<FileCache>(ex, *objects_,
                                        static_cast<uint64_t>(config_.file_cache_size_bytes));
-  reader_ = std::make_unique<PartitionReader>(*store_, *cache_);
+  ZoneCacheOptions zone_options;
+  zone_options.key_prefix = "sluice/" + cluster_id_ + "/";
+  zone_cache_ = std::make_unique<ZoneCache>(ex, *cache_, zone_options);
+  reader_ = std::make_unique<PartitionReader>(*store_, *zone_cache_);
   BatcherOptions batcher_options;
   batcher_options.batch_timeout =
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.batch_timeout);
@@ -245,26 +268,31 @@ Status Agent::Impl::StartServers() {
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.group_initial_rebalance_delay)
           .count();
   groups_ = std::make_unique<groups::GroupCoordinator>(clock_, group_settings);
-  group_ownership_ = std::make_unique<groups::LocalGroupOwnership>(groups::CoordinatorAddress{
-      settings.node_id, settings.advertised_host, settings.advertised_port});
   group_ticker_ =
       std::make_unique<groups::GroupTicker>(ex, *groups_, std::chrono::milliseconds(50));
   group_ticker_->Start();
   offset_expiry_ = std::make_unique<groups::OffsetExpiry>(*store_, *groups_, clock_);
   offset_expiry_->Start(ex, std::chrono::minutes(10));
-  metadata::AgentRecord self;
-  self.node_id = settings.node_id;
-  self.agent.host = settings.advertised_host;
-  self.agent.kafka_port = config_.ServesKafka() ? settings.advertised_port : 0;
-  self.agent.http_port = config_.http_port;
-  self.agent.availability_zone = config_.availability_zone;
-  for (auto role : config_.roles) {
-    self.agent.roles += (self.agent.roles.empty() ? "" : ",") + std::string(AgentRoleName(role));
-  }
-  cluster_ = std::make_unique<StaticClusterView>(self);
+  MembershipOptions membership_options;
+  membership_options.lease =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.agent_lease_duration);
+  membership_ = std::make_unique<Membership>(ex, *store_, clock_, logger_, membership_options);
+  routing_log_ = std::make_unique<RoutingLog>(logger_);
+  // Consumer groups: one owner per group in the cluster, by leases in the metadata store.
+  group_leases_ = std::make_unique<groups::MetadataGroupLeaseStore>(*store_);
+  groups::LeaseOwnershipOptions lease_options;
+  lease_options.lease =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.group_lease_duration);
+  group_ownership_ = std::make_unique<groups::LeaseGroupOwnership>(
+      *group_leases_, *membership_, *groups_, clock_, lease_options, &logger_);
+  group_ownership_->Start(ex);
+  group_forwarder_ = std::make_unique<GroupForwarder>(ex);
   services_ = std::make_unique<KafkaServices>(KafkaServices{ex, settings, *store_, *topics_,
                                                             *batcher_, *reader_, clock_, *groups_,
-                                                            *group_ownership_, *cluster_});
+                                                            *group_ownership_, *membership_});
+  services_->routing_log = routing_log_.get();
+  services_->group_forwarder = group_forwarder_.get();
+  zone_cache_->SetCluster(services_->cluster);
   RegisterMetrics();
 
   if (config_.ServesKafka()) {
@@ -276,13 +304,15 @@ Status Agent::Impl::StartServers() {
     SLUICE_RETURN_IF_ERROR(kafka_->Start());
     // With -kafkaPort 0 the advertised port is the one actually bound.
     services_->settings.advertised_port = kafka_->port();
-    group_ownership_->set_port(kafka_->port());
   }
 
   HttpServerOptions http_options;
   http_options.address = config_.http_listen_address;
   http_options.port = config_.http_port;
-  http_ = std::make_unique<HttpServer>(ex, http_options, &logger_);
+  http_options.max_body_bytes = std::max(http_options.max_body_bytes, kMaxForwardedFrameBytes);
+  http_ = std::make_unique<HttpServer>(ex, http_options, &logger_, &metrics_);
+  if (api_) RouteForwardedGroupRequests(*http_, *api_);
+  RouteOwnedGroups(*http_, *group_ownership_, *membership_);
   http_->Route("GET", "/v1/status", [this](const HttpRequest&) -> Task<HttpResponse> {
     HttpResponse response;
     response.status = ready_ && !draining_ ? 200 : 503;
@@ -307,7 +337,40 @@ Status Agent::Impl::StartServers() {
     response.body = metrics_.RenderPrometheus();
     co_return response;
   });
+  rest_proxy_ = http_api::RegisterRestProxyRoutes(
+      *http_, *services_, api_.get(),
+      {config_.HasRole(AgentRole::kProxy) || config_.HasRole(AgentRole::kProxyProduce),
+       config_.HasRole(AgentRole::kProxy) || config_.HasRole(AgentRole::kProxyConsume)});
+  zone_cache_->RegisterRoutes(*http_);
   SLUICE_RETURN_IF_ERROR(http_->Start());
+  return JoinCluster();
+}
+
+// Registers with both ports bound, so the record advertises where this agent really listens.
+// The servers already run on io_, so the loop turns one handler at a time until it is done.
+Status Agent::Impl::JoinCluster() {
+  metadata::AgentRegistration self;
+  self.instance_id = UlidGenerator().Next(clock_.NowMs());
+  self.host = config_.advertise_hostname;
+  self.kafka_port = kafka_ ? kafka_->port() : 0;
+  self.http_port = http_->port();
+  for (auto role : config_.roles) {
+    self.roles += (self.roles.empty() ? "" : ",") + std::string(AgentRoleName(role));
+  }
+  self.availability_zone = config_.availability_zone;
+  self.agent_group = config_.agent_group;
+  std::optional<Status> joined;
+  asio::co_spawn(io_, membership_->Register(std::move(self)),
+                 [&](std::exception_ptr e, Status status) {
+                   joined = e ? Status::Internal("exception while joining the cluster")
+                              : std::move(status);
+                 });
+  while (!joined.has_value() && io_.run_one() > 0) {
+  }
+  if (!joined.has_value()) return Status::Internal("event loop stopped while joining the cluster");
+  SLUICE_RETURN_IF_ERROR(*joined);
+  services_->settings.node_id = membership_->Self().node_id;
+  membership_->Start();
   return Status::Ok();
 }
 
@@ -319,6 +382,10 @@ Task<void> Agent::Impl::Shutdown() {
   offset_expiry_->Stop();
   // Answer every produce request already admitted: flush, commit, respond.
   co_await batcher_->Drain();
+  // Leave the cluster: the others stop routing clients here and take over its groups at once.
+  // Hand the consumer groups over: long polls answer NOT_COORDINATOR, leases are released.
+  co_await group_ownership_->Stop();
+  co_await membership_->Stop();
   // Let the in-flight responses reach their sockets.
   asio::steady_timer settle(io_, std::chrono::milliseconds(50));
   co_await settle.async_wait(asio::use_awaitable);

@@ -155,6 +155,10 @@ Result<AgentConfig> ParseAgentConfig(const std::vector<std::string>& args, const
                  std::chrono::nanoseconds(0), minutes(5),
                  "How long a new consumer group waits for more members before its first "
                  "assignment (Kafka's group.initial.rebalance.delay.ms)");
+  flags.Duration("agentLeaseDuration", &c.agent_lease_duration, seconds(10), seconds(1), minutes(5),
+                 "How long an agent that stopped renewing its membership stays listed");
+  flags.Duration("groupLeaseDuration", &c.group_lease_duration, seconds(10), seconds(1), minutes(5),
+                 "How long a consumer group stays owned by an agent that stopped renewing it");
   flags.Bool("autoCreateTopics", &c.auto_create_topics, true,
              "Create topics on first use by Metadata or Produce requests");
   flags.Int64("defaultNumPartitions", &num_partitions, 1, 1, 10000,

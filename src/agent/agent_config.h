@@ -48,6 +48,9 @@ struct AgentConfig {
 
   // Consumer groups.
   std::chrono::nanoseconds group_initial_rebalance_delay{0};
+  // How long an agent's lease on a consumer group lasts (renewed every third of it).
+  std::chrono::nanoseconds group_lease_duration{0};
+  std::chrono::nanoseconds agent_lease_duration{0};
 
   // Topics and clusters.
   bool auto_create_topics = true;

@@ -131,6 +131,22 @@ class Agent:
                 raise RuntimeError(f"agent ignored SIGTERM for {timeout}s\n{self.log_tail()}")
         return self.proc.returncode
 
+    def kill(self):
+        """SIGKILL: the agent dies without deregistering or flushing."""
+        self._kill_if_running()
+
+    def metrics(self):
+        """GET /metrics -> {"name{labels}": value} for every sample line."""
+        url = f"http://127.0.0.1:{self.http_port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            text = resp.read().decode()
+        samples = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                samples[name] = float(value)
+        return samples
+
     def log_tail(self, lines=40):
         try:
             with open(self.log_path, "rb") as f:
@@ -157,6 +173,30 @@ class Agent:
         self._kill_if_running() if exc_type is not None else self.stop()
         self.cleanup()
         return False
+
+
+def cluster_backend_args(tag):
+    """-metadataURL/-bucketURL for agents sharing PostgreSQL and the S3 test server, under a
+    bucket prefix of their own; exits with SKIP outside scripts/with-postgres.sh and
+    scripts/with-s3rver.sh."""
+    pg = os.environ.get("SLUICE_TEST_POSTGRES_URL")
+    endpoint = os.environ.get("SLUICE_TEST_S3_ENDPOINT")
+    bucket = os.environ.get("SLUICE_TEST_S3_BUCKET")
+    if not (pg and endpoint and bucket):
+        print("SKIP: run inside scripts/with-postgres.sh scripts/with-s3rver.sh")
+        sys.exit(SKIP)
+    # A database of its own, so agents of tests running at the same time never meet.
+    database = f"{tag}_{os.getpid()}".replace("-", "_").lower()
+    base, _, query = pg.partition("?")
+    own_url = base.rsplit("/", 1)[0] + "/" + database + ("?" + query if query else "")
+    created = subprocess.run(["psql", pg, "-q", "-v", "ON_ERROR_STOP=1", "-c",
+                              f"CREATE DATABASE {database}"], capture_output=True, text=True)
+    if created.returncode != 0:
+        raise RuntimeError(f"cannot create database {database}: {created.stderr}")
+    prefix = f"{tag}-{os.getpid()}/"
+    bucket_url = (f"s3://{bucket}?endpoint={endpoint}&s3ForcePathStyle=true&region=us-east-1"
+                  f"&prefix={prefix}")
+    return ["-metadataURL", own_url, "-bucketURL", bucket_url]
 
 
 def check(condition, message):

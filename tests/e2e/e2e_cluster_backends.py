@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 
-from agent_fixture import SKIP, Agent, check, require_module
+from agent_fixture import Agent, check, cluster_backend_args, require_module
 
 require_module("confluent_kafka")
 from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
@@ -21,19 +21,6 @@ from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
 PARTITIONS = 4
 PER_PRODUCER = 1500
-
-
-def backend_args():
-    pg = os.environ.get("SLUICE_TEST_POSTGRES_URL")
-    endpoint = os.environ.get("SLUICE_TEST_S3_ENDPOINT")
-    bucket = os.environ.get("SLUICE_TEST_S3_BUCKET")
-    if not (pg and endpoint and bucket):
-        print("SKIP: run inside scripts/with-postgres.sh scripts/with-s3rver.sh")
-        sys.exit(SKIP)
-    prefix = f"e2e-{os.getpid()}/"
-    bucket_url = (f"s3://{bucket}?endpoint={endpoint}&s3ForcePathStyle=true&region=us-east-1"
-                  f"&prefix={prefix}")
-    return ["-metadataURL", pg, "-bucketURL", bucket_url]
 
 
 def produce(bootstrap, topic, tag, count, errors):
@@ -84,7 +71,7 @@ def verify(got, expected_values):
 
 
 def main():
-    args = backend_args()
+    args = cluster_backend_args("backends")
     a = Agent(extra_args=args)
     b = Agent(extra_args=args)
     try:

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "agent/cluster/cluster_view.h"
+#include "agent/cluster/routing_log.h"
 #include "agent/fetch/partition_reader.h"
 #include "agent/groups/group_coordinator.h"
 #include "agent/groups/group_ownership.h"
@@ -15,6 +16,8 @@
 #include "metadata/metadata_store.h"
 
 namespace sluice::agent {
+
+class GroupForwarder;
 
 struct KafkaSettings {
   int32_t node_id = 0;
@@ -39,6 +42,9 @@ struct KafkaServices {
   groups::GroupOwnership& group_ownership;
   // The live agents (Membership in a cluster; this agent alone otherwise).
   ClusterView& cluster;
+  RoutingLog* routing_log = nullptr;  // warnings about clients shown a fallback set of agents
+  // Sends group requests to the agent that owns the group; null: answer NOT_COORDINATOR instead.
+  GroupForwarder* group_forwarder = nullptr;
 };
 
 // One decoded request's context.
@@ -48,7 +54,12 @@ struct RequestContext {
   int32_t correlation_id = 0;
   std::string client_id;
   uint64_t connection_id = 0;
-  std::string client_host;  // the peer's "ip:port"
+  std::string client_host;  // the peer's "ip:port" (the original client's, when forwarded)
+  // Forwarded by another agent (POST /v1/internal/kafka): answered here, never forwarded again.
+  bool forwarded = false;
+  // Single-group APIs: this agent owns the request's group (set before the handler runs); when
+  // false the handler answers NOT_COORDINATOR.
+  bool owns_group = false;
 };
 
 }  // namespace sluice::agent

@@ -1,5 +1,7 @@
-// Metadata and DescribeCluster: this agent is the only broker and leads every partition. Any agent
-// can serve any partition, so "leader" is a routing hint (design.md §1).
+// Metadata and DescribeCluster: the brokers are the live agents meant for this client (its target
+// role and zone, from the client id), and partition leaders are spread over them. Any agent can
+// serve any partition, so "leader" is a routing hint (design.md §1, docs/roles.md).
+#include "agent/cluster/routing.h"
 #include "agent/kafka/handlers/handlers.h"
 
 namespace sluice::agent {
@@ -19,7 +21,22 @@ Task<Result<std::optional<metadata::TopicInfo>>> GetOrAutoCreate(KafkaServices& 
   co_return co_await s.topics.Get(name);
 }
 
-MetadataResponse::MetadataResponseTopic DescribeTopic(const KafkaServices& s,
+// The agents this client is shown, with the client id's hints parsed once per request.
+struct ClientRouting {
+  ClientHints hints;
+  BrokerSet set;
+};
+
+ClientRouting RouteClient(KafkaServices& s, const RequestContext& ctx) {
+  ClientRouting routing;
+  routing.hints = ParseClientHints(ctx.client_id);
+  routing.set = SelectBrokers(*s.cluster.LiveAgents(), s.cluster.Self(), routing.hints);
+  if (s.routing_log) s.routing_log->WarnOnce(ctx.client_id, routing.set.fallback);
+  return routing;
+}
+
+MetadataResponse::MetadataResponseTopic DescribeTopic(const ClientRouting& routing,
+                                                      const RequestContext& ctx,
                                                       const metadata::TopicInfo& topic) {
   MetadataResponse::MetadataResponseTopic out;
   out.name = topic.name;
@@ -27,10 +44,12 @@ MetadataResponse::MetadataResponseTopic DescribeTopic(const KafkaServices& s,
   for (int32_t p = 0; p < topic.num_partitions; ++p) {
     MetadataResponse::MetadataResponsePartition partition;
     partition.partition_index = p;
-    partition.leader_id = s.settings.node_id;
+    const int32_t leader = LeaderFor(routing.set, topic.name, p, routing.hints, ctx.client_id);
+    partition.leader_id = leader;
     partition.leader_epoch = 0;
-    partition.replica_nodes = {s.settings.node_id};
-    partition.isr_nodes = {s.settings.node_id};
+    partition.replica_nodes = {leader};
+    partition.isr_nodes = {leader};
+    if (leader < 0) partition.error_code = Code(ErrorCode::kLeaderNotAvailable);
     out.partitions.push_back(std::move(partition));
   }
   return out;
@@ -40,20 +59,25 @@ MetadataResponse::MetadataResponseTopic DescribeTopic(const KafkaServices& s,
 
 Task<MetadataResponse> HandleMetadata(KafkaServices& s, RequestContext ctx, MetadataRequest req) {
   MetadataResponse response;
-  MetadataResponse::MetadataResponseBroker broker;
-  broker.node_id = s.settings.node_id;
-  broker.host = s.settings.advertised_host;
-  broker.port = s.settings.advertised_port;
-  response.brokers.push_back(broker);
+  const ClientRouting routing = RouteClient(s, ctx);
+  for (const auto& agent : routing.set.brokers) {
+    MetadataResponse::MetadataResponseBroker broker;
+    broker.node_id = agent.node_id;
+    broker.host = agent.agent.host;
+    broker.port = agent.agent.kafka_port;
+    if (!agent.agent.availability_zone.empty()) broker.rack = agent.agent.availability_zone;
+    response.brokers.push_back(std::move(broker));
+  }
   response.cluster_id = s.settings.cluster_id;
-  response.controller_id = s.settings.node_id;
+  response.controller_id = routing.set.brokers.empty() ? -1 : routing.set.brokers.front().node_id;
 
   // v0: an empty list means all topics; v1+: null means all topics.
   const bool all = !req.topics.has_value() || (ctx.api_version == 0 && req.topics->empty());
   if (all) {
     auto topics = co_await s.topics.All();
     if (topics.ok()) {
-      for (const auto& topic : *topics) response.topics.push_back(DescribeTopic(s, topic));
+      for (const auto& topic : *topics)
+        response.topics.push_back(DescribeTopic(routing, ctx, topic));
     }
     co_return response;
   }
@@ -92,24 +116,28 @@ Task<MetadataResponse> HandleMetadata(KafkaServices& s, RequestContext ctx, Meta
     } else if (!topic->has_value()) {
       out.error_code = Code(ErrorCode::kUnknownTopicOrPartition);
     } else {
-      out = DescribeTopic(s, **topic);
+      out = DescribeTopic(routing, ctx, **topic);
     }
     response.topics.push_back(std::move(out));
   }
   co_return response;
 }
 
-Task<DescribeClusterResponse> HandleDescribeCluster(KafkaServices& s, RequestContext,
+Task<DescribeClusterResponse> HandleDescribeCluster(KafkaServices& s, RequestContext ctx,
                                                     DescribeClusterRequest req) {
   DescribeClusterResponse response;
   response.endpoint_type = req.endpoint_type;
   response.cluster_id = s.settings.cluster_id;
-  response.controller_id = s.settings.node_id;
-  DescribeClusterResponse::DescribeClusterBroker broker;
-  broker.broker_id = s.settings.node_id;
-  broker.host = s.settings.advertised_host;
-  broker.port = s.settings.advertised_port;
-  response.brokers.push_back(broker);
+  const ClientRouting routing = RouteClient(s, ctx);
+  response.controller_id = routing.set.brokers.empty() ? -1 : routing.set.brokers.front().node_id;
+  for (const auto& agent : routing.set.brokers) {
+    DescribeClusterResponse::DescribeClusterBroker broker;
+    broker.broker_id = agent.node_id;
+    broker.host = agent.agent.host;
+    broker.port = agent.agent.kafka_port;
+    if (!agent.agent.availability_zone.empty()) broker.rack = agent.agent.availability_zone;
+    response.brokers.push_back(std::move(broker));
+  }
   co_return response;
 }
 

@@ -95,7 +95,7 @@ Task<DescribeConfigsResponse> HandleDescribeConfigs(KafkaServices& s, RequestCon
           {"min.insync.replicas", "1"},
           {"message.max.bytes", std::to_string(s.settings.max_message_bytes)},
           {"log.retention.ms", std::to_string(s.settings.default_retention_ms)},
-          {"broker.id", std::to_string(s.settings.node_id)},
+          {"broker.id", std::to_string(s.cluster.Self().node_id)},
       };
       for (const auto& [name, value] : broker) {
         if (!Wanted(resource.configuration_keys, name)) continue;
