@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "agent/cluster/cluster_view.h"
@@ -71,6 +72,7 @@ class Agent::Impl {
   Status Open();
   Status StartServers();
   Status JoinCluster();
+  void WatchCluster(const AgentList& live);
   void RegisterMetrics();
   void RefreshMetrics();
   Task<void> Shutdown();
@@ -108,6 +110,7 @@ class Agent::Impl {
   bool ready_ = false;
   bool draining_ = false;
   int signals_seen_ = 0;
+  int64_t last_no_jobs_warning_ms_ = 0;
 
   // Metrics refreshed from component counters at scrape time.
   obs::Gauge* connections_open_ = nullptr;
@@ -323,7 +326,10 @@ Status Agent::Impl::StartServers() {
     }
     response.body = "{\"status\":\"" + std::string(ready_ && !draining_ ? "ready" : "not_ready") +
                     "\",\"version\":\"" + kVersion + "\",\"cluster_id\":\"" +
-                    JsonEscape(cluster_id_) + "\",\"roles\":[" + roles +
+                    JsonEscape(cluster_id_) + "\",\"node_id\":" +
+                    std::to_string(membership_->Self().node_id) + ",\"availability_zone\":\"" +
+                    JsonEscape(config_.availability_zone) + "\",\"live_agents\":" +
+                    std::to_string(membership_->LiveAgents()->size()) + ",\"roles\":[" + roles +
                     "],\"kafka_port\":" + std::to_string(kafka_ ? kafka_->port() : 0) +
                     ",\"bucket\":\"" + JsonEscape(objects_->Describe()) +
                     "\",\"draining\":" + (draining_ ? "true" : "false") + "}";
@@ -359,6 +365,7 @@ Status Agent::Impl::JoinCluster() {
   }
   self.availability_zone = config_.availability_zone;
   self.agent_group = config_.agent_group;
+  membership_->OnRefresh([this](const AgentList& live) { WatchCluster(live); });
   std::optional<Status> joined;
   asio::co_spawn(io_, membership_->Register(std::move(self)),
                  [&](std::exception_ptr e, Status status) {
@@ -372,6 +379,39 @@ Status Agent::Impl::JoinCluster() {
   services_->settings.node_id = membership_->Self().node_id;
   membership_->Start();
   return Status::Ok();
+}
+
+// Counts the live agents by role after every membership refresh. Without any jobs agent nothing
+// compacts or expires, so an agent that is not one says so at start and then every minute.
+void Agent::Impl::WatchCluster(const AgentList& live) {
+  std::map<std::string, int> by_role;
+  for (auto role :
+       {AgentRole::kProxy, AgentRole::kProxyProduce, AgentRole::kProxyConsume, AgentRole::kJobs}) {
+    by_role[std::string(AgentRoleName(role))] = 0;
+  }
+  for (const auto& agent : live) {
+    for (auto& [role, count] : by_role) count += AgentHasRole(agent, role) ? 1 : 0;
+  }
+  auto& gauge = metrics_.AddGauge("sluice_cluster_agents", "Live agents of the cluster, by role.",
+                                  {"role"});
+  for (const auto& [role, count] : by_role) gauge.WithLabels({role}).Set(count);
+  metrics_.AddGauge("sluice_cluster_live_agents", "Live agents of the cluster.")
+      .Get()
+      .Set(static_cast<double>(live.size()));
+  const int jobs = by_role["jobs"];
+  metrics_.AddGauge("sluice_cluster_jobs_agents", "Live agents running the jobs role.")
+      .Get()
+      .Set(jobs);
+  if (jobs > 0 || config_.HasRole(AgentRole::kJobs)) {
+    last_no_jobs_warning_ms_ = 0;
+    return;
+  }
+  const int64_t now = clock_.NowMs();
+  if (last_no_jobs_warning_ms_ != 0 && now - last_no_jobs_warning_ms_ < 60000) return;
+  last_no_jobs_warning_ms_ = now;
+  logger_.Warn(
+      "no live agent runs the jobs role: nothing compacts, expires or deletes objects; start an "
+      "agent with -roles jobs (or proxy,jobs)");
 }
 
 Task<void> Agent::Impl::Shutdown() {
