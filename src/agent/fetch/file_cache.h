@@ -1,7 +1,7 @@
 // Memory cache of object byte ranges in front of the object store. Identical concurrent reads are
 // merged into one GET, and entries are evicted least-recently-used within a byte budget. Ranges
 // are whole chunks (one partition's batch), so every consumer of the same data asks for the same
-// keys. (The zone-wide cache, where each object has an owner agent, builds on this.)
+// keys. (ZoneCache, where each object has an owner agent in the zone, builds on this.)
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include <tuple>
 #include <vector>
 
+#include "agent/fetch/range_reader.h"
 #include "common/async_event.h"
 #include "storage/object_store.h"
 
@@ -26,19 +27,14 @@ struct FileCacheStats {
   uint64_t evictions = 0;
 };
 
-struct RangeRequest {
-  uint64_t offset = 0;
-  uint32_t length = 0;
-};
-
-class FileCache {
+class FileCache : public RangeReader {
  public:
   FileCache(asio::any_io_executor executor, storage::ObjectStore& store, uint64_t capacity_bytes);
 
   // Reads ranges of one object (sorted, non-overlapping). Adjacent missing ranges are fetched with
   // one ranged GET and split into cache entries. Results are in request order.
-  Task<Result<std::vector<std::shared_ptr<const Bytes>>>> Read(const std::string& key,
-                                                               std::vector<RangeRequest> ranges);
+  Task<Result<std::vector<std::shared_ptr<const Bytes>>>> Read(
+      const std::string& key, std::vector<RangeRequest> ranges) override;
 
   const FileCacheStats& stats() const { return stats_; }
   uint64_t size_bytes() const { return size_bytes_; }

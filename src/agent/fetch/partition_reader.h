@@ -1,11 +1,11 @@
 // Reads a partition's record batches from an offset: chunk index from the metadata store, bytes
-// through the file cache, baseOffset stamped on the way out (it sits outside the batch CRC).
+// through a RangeReader (the file cache or the zone cache), baseOffset stamped on the way out (it sits outside the batch CRC).
 #pragma once
 
 #include <cstdint>
 #include <string>
 
-#include "agent/fetch/file_cache.h"
+#include "agent/fetch/range_reader.h"
 #include "metadata/metadata_store.h"
 
 namespace sluice::agent {
@@ -18,7 +18,7 @@ struct PartitionRead {
 
 class PartitionReader {
  public:
-  PartitionReader(metadata::MetadataStore& store, FileCache& cache)
+  PartitionReader(metadata::MetadataStore& store, RangeReader& cache)
       : store_(store), cache_(cache) {}
 
   // Batches from `offset`, up to `max_bytes`; the first batch is returned whole even when it is
@@ -31,7 +31,7 @@ class PartitionReader {
 
  private:
   metadata::MetadataStore& store_;
-  FileCache& cache_;
+  RangeReader& cache_;
 };
 
 // Writes base_offset into the first 8 bytes of a RecordBatch (big-endian).
