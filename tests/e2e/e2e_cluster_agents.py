@@ -6,12 +6,14 @@
 2. An idempotent producer bootstrapped on agent A writes while a consumer bootstrapped on agent B
    reads; agent C is SIGKILLed mid-stream. The clients carry on through the survivors, C drops out
    of Metadata within its lease, and every acknowledged message is read back exactly once, in
-   order per partition.
+   order per partition. KafkaJS then produces and consumes (in a group) through the survivors.
 3. A gracefully stopped agent leaves Metadata at once (it deregisters).
 Skips (77) outside scripts/with-postgres.sh scripts/with-s3rver.sh.
 """
 
 import os
+import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -135,6 +137,16 @@ def main():
         lead = leaders(b.bootstrap, TOPIC)
         check(set(lead.values()) <= set(seen) - {c_id}, f"a dead agent still leads: {lead}")
         print(f"{len(values)} messages, none lost or duplicated across the kill; leaders {lead}")
+
+        # KafkaJS through the survivors: its producer and its consumer group see the same log.
+        node = shutil.which("node") or shutil.which("nodejs")
+        if node:
+            here = os.path.dirname(os.path.abspath(__file__))
+            out = subprocess.run([node, os.path.join(here, "roles_kafkajs.js"),
+                                  f"{b.bootstrap},{a.bootstrap}", TOPIC, "2000"],
+                                 capture_output=True, text=True, timeout=90)
+            check(out.returncode in (0, 77), f"KafkaJS: {out.stdout}{out.stderr}")
+            print(f"KafkaJS through the surviving agents: {out.stdout.strip()}")
 
         # 3. A graceful stop deregisters: B disappears from A's Metadata at once.
         b_id = next(i for i, (_, port) in seen.items() if port == b.kafka_port)
