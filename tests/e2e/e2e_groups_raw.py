@@ -95,8 +95,9 @@ def run(agent):
         r.skip_tagged_fields()
         return (key, node, host, port, error, message)
     found = r.array(coordinator)
-    check(found == [(GROUP, 0, "127.0.0.1", agent.kafka_port, 0, None),
-                    ("other", 0, "127.0.0.1", agent.kafka_port, 0, None)],
+    node = found[0][1] if found else -1  # this agent's node id (given by the membership)
+    check(node >= 0 and found == [(GROUP, node, "127.0.0.1", agent.kafka_port, 0, None),
+                                  ("other", node, "127.0.0.1", agent.kafka_port, 0, None)],
           f"FindCoordinator v4: {found}")
     r = c.call(10, 4, struct.pack(">b", 1) + carray([compact_string("txn")]) + TAGS)
     r.take(">i")

@@ -641,6 +641,24 @@ GroupCoordinator::DeleteOutcome GroupCoordinator::Delete(const std::string& grou
   return DeleteOutcome::kDeleted;
 }
 
+void GroupCoordinator::Unload(const std::string& group_id) {
+  auto it = groups_.find(group_id);
+  if (it == groups_.end()) return;
+  // Taken out of the map first: a callback may re-enter the coordinator.
+  Group g = std::move(it->second);
+  groups_.erase(it);
+  for (auto& [id, m] : g.members) {
+    Answer(m.awaiting_join, JoinError(ErrorCode::kNotCoordinator, id));
+    Answer(m.awaiting_sync, SyncError(ErrorCode::kNotCoordinator));
+  }
+}
+
+void GroupCoordinator::UnloadAll() {
+  std::vector<std::string> ids;
+  for (const auto& [id, g] : groups_) ids.push_back(id);
+  for (const auto& id : ids) Unload(id);
+}
+
 // --- Time ----------------------------------------------------------------------------------------
 
 void GroupCoordinator::Tick() {

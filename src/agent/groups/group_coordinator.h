@@ -137,6 +137,13 @@ class GroupCoordinator {
   // Forgets the group if it has no members. Offsets are the caller's to delete.
   DeleteOutcome Delete(const std::string& group_id);
 
+  // Forgets a group whose ownership moved to another agent: members waiting in a JoinGroup or
+  // SyncGroup long poll are answered NOT_COORDINATOR, so they look the coordinator up again and
+  // rejoin there. Committed offsets are in the store and need no hand-over.
+  void Unload(const std::string& group_id);
+  void UnloadAll();
+  bool Has(const std::string& group_id) const { return groups_.count(group_id) != 0; }
+
   // Expires sessions and pending members, completes rebalances whose time is up. Call often
   // (the agent ticks every 50 ms); tests call it after moving their clock.
   void Tick();

@@ -1,37 +1,43 @@
-// Which agent coordinates a consumer group. Today every agent coordinates every group it is asked
-// about (one coordinator per agent, see docs/consumer-groups.md); a cluster will answer from a
-// consistent hash of the live agents. Committed offsets always live in the metadata store, so a
-// new owner needs no hand-over beyond the members rejoining.
+// Which agent owns a consumer group's live state (members, generations). Exactly one agent of a
+// cluster owns a group at a time: LeaseGroupOwnership takes a lease in the metadata store;
+// LocalGroupOwnership (one agent alone, or a store without leases) owns every group. Committed
+// offsets always live in the metadata store, so a new owner needs no hand-over beyond the members
+// rejoining. See docs/consumer-groups.md, "Ownership and forwarding".
 #pragma once
 
-#include <cstdint>
 #include <string>
+
+#include "common/asio.h"
+#include "metadata/metadata_store.h"
 
 namespace sluice::agent::groups {
 
-struct CoordinatorAddress {
-  int32_t node_id = 0;
-  std::string host;
-  int32_t port = 0;
+struct GroupOwner {
+  enum class Kind {
+    kLocal,        // this agent owns the group: handle the request here
+    kRemote,       // `agent` owns it: forward the request there
+    kUnavailable,  // unknown right now (store unreachable, owner not in the view, shutting down)
+  };
+  Kind kind = Kind::kUnavailable;
+  metadata::AgentRecord agent;  // the owner when kRemote
 };
 
 class GroupOwnership {
  public:
   virtual ~GroupOwnership() = default;
-  virtual CoordinatorAddress OwnerOf(const std::string& group_id) const = 0;
-  virtual bool IsLocal(const std::string& group_id) const = 0;
+  // Finds the group's owner; when nobody owns it, this agent becomes the owner.
+  virtual Task<GroupOwner> Resolve(const std::string& group_id) = 0;
+  // A forward to the owner failed: forget the cached owner so the next request asks the store.
+  virtual void OwnerUnreachable(const std::string& group_id) = 0;
 };
 
-// Single-agent ownership: this agent owns every group.
+// This agent owns every group (a single agent, or a store without group leases).
 class LocalGroupOwnership : public GroupOwnership {
  public:
-  explicit LocalGroupOwnership(CoordinatorAddress self) : self_(std::move(self)) {}
-  CoordinatorAddress OwnerOf(const std::string&) const override { return self_; }
-  bool IsLocal(const std::string&) const override { return true; }
-  void set_port(int32_t port) { self_.port = port; }
-
- private:
-  CoordinatorAddress self_;
+  Task<GroupOwner> Resolve(const std::string&) override {
+    co_return GroupOwner{GroupOwner::Kind::kLocal, {}};
+  }
+  void OwnerUnreachable(const std::string&) override {}
 };
 
 }  // namespace sluice::agent::groups

@@ -1,5 +1,9 @@
 #include "agent/kafka/kafka_api.h"
 
+#include <algorithm>
+#include <chrono>
+
+#include "agent/kafka/group_forwarder.h"
 #include "agent/kafka/handlers/handlers.h"
 #include "protocol/api_keys.h"
 #include "protocol/header.h"
@@ -20,6 +24,65 @@ Result<network::ResponseTask> Route(KafkaServices& services, const RequestContex
     auto response = co_await handler(services, ctx, std::move(request));
     co_return EncodeResponse(ctx, response);
   }(services, ctx, std::move(request), handler);
+}
+
+// How long a forwarded request may take at the owner: JoinGroup long-polls up to the rebalance
+// timeout, SyncGroup until the leader's assignment (bounded by the same timeout, which the
+// request does not carry).
+constexpr std::chrono::milliseconds kForwardMargin{10000};
+std::chrono::milliseconds ForwardTimeout(const JoinGroupRequest& r, int16_t version) {
+  const int32_t poll = version >= 1 ? r.rebalance_timeout_ms : r.session_timeout_ms;
+  return std::chrono::milliseconds(std::clamp(poll, 0, 30 * 60 * 1000)) + kForwardMargin;
+}
+std::chrono::milliseconds ForwardTimeout(const SyncGroupRequest&, int16_t) {
+  return std::chrono::minutes(10) + kForwardMargin;
+}
+template <typename Request>
+std::chrono::milliseconds ForwardTimeout(const Request&, int16_t) {
+  return std::chrono::seconds(30);
+}
+
+// A request about one consumer group: handled here when this agent owns the group, forwarded
+// (the frame as received) to the owner otherwise. The handler answers NOT_COORDINATOR when the
+// group is neither ours nor reachable (forwarded requests are never forwarded again).
+template <typename Request, typename Handler>
+Result<network::ResponseTask> RouteGroup(KafkaServices& services, const RequestContext& ctx,
+                                         Reader& reader, Bytes frame, Handler handler) {
+  Request request;
+  Status decoded = request.Decode(reader, ctx.api_version);
+  if (!decoded.ok()) return decoded;
+  return [](KafkaServices& s, RequestContext ctx, Request request, Bytes frame,
+            Handler handler) -> network::ResponseTask {
+    const std::string group_id = request.group_id;
+    const groups::GroupOwner owner = co_await s.group_ownership.Resolve(group_id);
+    ctx.owns_group = owner.kind == groups::GroupOwner::Kind::kLocal;
+    if (owner.kind == groups::GroupOwner::Kind::kRemote && !ctx.forwarded && s.group_forwarder) {
+      auto answer = co_await s.group_forwarder->Forward(owner.agent, frame, ctx.client_host,
+                                                        ForwardTimeout(request, ctx.api_version));
+      if (answer.ok()) co_return std::move(*answer);
+      s.group_ownership.OwnerUnreachable(group_id);
+    }
+    auto response = co_await handler(s, ctx, std::move(request));
+    co_return EncodeResponse(ctx, response);
+  }(services, ctx, std::move(request), std::move(frame), handler);
+}
+
+bool IsGroupApi(int16_t api_key) {
+  switch (static_cast<ApiKey>(api_key)) {
+    case ApiKey::kJoinGroup:
+    case ApiKey::kSyncGroup:
+    case ApiKey::kHeartbeat:
+    case ApiKey::kLeaveGroup:
+    case ApiKey::kOffsetCommit:
+    case ApiKey::kOffsetFetch:
+    case ApiKey::kOffsetDelete:
+    case ApiKey::kDescribeGroups:
+    case ApiKey::kListGroups:
+    case ApiKey::kDeleteGroups:
+      return true;
+    default:
+      return false;
+  }
 }
 
 // KIP-511: a client asking for an ApiVersions version we do not know gets error 35 and our
@@ -49,6 +112,27 @@ KafkaApi::KafkaApi(KafkaServices& services, obs::MetricsRegistry& metrics)
 
 Task<Result<network::ResponseTask>> KafkaApi::Admit(const network::ConnectionInfo& connection,
                                                     Bytes frame) {
+  co_return co_await AdmitRequest(connection, std::move(frame), false);
+}
+
+Task<Result<Bytes>> KafkaApi::AdmitForwarded(Bytes frame, std::string client_host) {
+  if (frame.size() < 2) co_return Status::InvalidArgument("forwarded frame too short");
+  const auto api_key = static_cast<int16_t>((frame[0] << 8) | frame[1]);
+  if (!IsGroupApi(api_key)) {
+    co_return Status::InvalidArgument("only consumer-group requests are forwarded, not api key " +
+                                      std::to_string(api_key));
+  }
+  network::ConnectionInfo connection;
+  connection.peer = std::move(client_host);
+  auto admitted = co_await AdmitRequest(connection, std::move(frame), true);
+  if (!admitted.ok()) co_return admitted.status();
+  std::optional<Bytes> response = co_await std::move(*admitted);
+  if (!response) co_return Status::Internal("a forwarded group request got no response");
+  co_return std::move(*response);
+}
+
+Task<Result<network::ResponseTask>> KafkaApi::AdmitRequest(
+    const network::ConnectionInfo& connection, Bytes frame, bool forwarded) {
   Reader reader(frame);
   RequestHeader header;
   Status parsed = header.DecodeAnyVersion(reader);
@@ -68,6 +152,7 @@ Task<Result<network::ResponseTask>> KafkaApi::Admit(const network::ConnectionInf
   ctx.client_id = header.client_id.value_or("");
   ctx.connection_id = connection.id;
   ctx.client_host = connection.peer;
+  ctx.forwarded = forwarded;
   requests_.WithLabels({std::string(api->name)}).Inc();
 
   if (header.api_version < api->min_version || header.api_version > api->max_version) {
@@ -115,19 +200,21 @@ Task<Result<network::ResponseTask>> KafkaApi::Admit(const network::ConnectionInf
     case ApiKey::kFindCoordinator:
       co_return Route<FindCoordinatorRequest>(s, ctx, reader, HandleFindCoordinator);
     case ApiKey::kJoinGroup:
-      co_return Route<JoinGroupRequest>(s, ctx, reader, HandleJoinGroup);
+      co_return RouteGroup<JoinGroupRequest>(s, ctx, reader, std::move(frame), HandleJoinGroup);
     case ApiKey::kSyncGroup:
-      co_return Route<SyncGroupRequest>(s, ctx, reader, HandleSyncGroup);
+      co_return RouteGroup<SyncGroupRequest>(s, ctx, reader, std::move(frame), HandleSyncGroup);
     case ApiKey::kHeartbeat:
-      co_return Route<HeartbeatRequest>(s, ctx, reader, HandleHeartbeat);
+      co_return RouteGroup<HeartbeatRequest>(s, ctx, reader, std::move(frame), HandleHeartbeat);
     case ApiKey::kLeaveGroup:
-      co_return Route<LeaveGroupRequest>(s, ctx, reader, HandleLeaveGroup);
+      co_return RouteGroup<LeaveGroupRequest>(s, ctx, reader, std::move(frame), HandleLeaveGroup);
     case ApiKey::kOffsetCommit:
-      co_return Route<OffsetCommitRequest>(s, ctx, reader, HandleOffsetCommit);
+      co_return RouteGroup<OffsetCommitRequest>(s, ctx, reader, std::move(frame),
+                                                HandleOffsetCommit);
     case ApiKey::kOffsetFetch:
       co_return Route<OffsetFetchRequest>(s, ctx, reader, HandleOffsetFetch);
     case ApiKey::kOffsetDelete:
-      co_return Route<OffsetDeleteRequest>(s, ctx, reader, HandleOffsetDelete);
+      co_return RouteGroup<OffsetDeleteRequest>(s, ctx, reader, std::move(frame),
+                                                HandleOffsetDelete);
     case ApiKey::kDescribeGroups:
       co_return Route<DescribeGroupsRequest>(s, ctx, reader, HandleDescribeGroups);
     case ApiKey::kListGroups:

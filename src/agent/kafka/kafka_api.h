@@ -17,8 +17,14 @@ class KafkaApi : public network::KafkaRequestHandler {
 
   Task<Result<network::ResponseTask>> Admit(const network::ConnectionInfo& connection,
                                             Bytes frame) override;
+  // A consumer-group request another agent forwarded to this one (the group's owner): dispatched
+  // like a client's, flagged as forwarded. Returns the response frame. Only group APIs.
+  Task<Result<Bytes>> AdmitForwarded(Bytes frame, std::string client_host);
 
  private:
+  Task<Result<network::ResponseTask>> AdmitRequest(const network::ConnectionInfo& connection,
+                                                   Bytes frame, bool forwarded);
+
   KafkaServices& services_;
   obs::CounterFamily& requests_;
   obs::CounterFamily& request_errors_;

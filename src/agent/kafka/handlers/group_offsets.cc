@@ -1,6 +1,8 @@
 // Committed offsets: OffsetCommit, OffsetFetch, OffsetDelete. Offsets are read from and written to
 // the metadata store on every request (never cached), so whichever agent coordinates a group
-// later sees them; the coordinator only decides whether a member may commit.
+// later sees them; the coordinator only decides whether a member may commit. OffsetCommit and
+// OffsetDelete run at the group's owner (forwarded there); OffsetFetch, which only reads the
+// store, is answered by any agent, for any number of groups.
 #include <map>
 #include <set>
 
@@ -66,9 +68,9 @@ std::vector<Topic> AnswerOffsets(const StoredOffsets& stored, const RequestTopic
 
 }  // namespace
 
-Task<OffsetCommitResponse> HandleOffsetCommit(KafkaServices& s, RequestContext,
+Task<OffsetCommitResponse> HandleOffsetCommit(KafkaServices& s, RequestContext ctx,
                                               OffsetCommitRequest req) {
-  const int16_t allowed = NotOwnedHere(s, req.group_id)
+  const int16_t allowed = NotOwnedHere(ctx)
                               ? Code(ErrorCode::kNotCoordinator)
                               : s.groups.ValidateOffsetCommit(req.group_id, req.generation_id,
                                                               req.member_id, req.group_instance_id);
@@ -160,11 +162,15 @@ Task<OffsetFetchResponse> HandleOffsetFetch(KafkaServices& s, RequestContext ctx
   co_return response;
 }
 
-Task<OffsetDeleteResponse> HandleOffsetDelete(KafkaServices& s, RequestContext,
+Task<OffsetDeleteResponse> HandleOffsetDelete(KafkaServices& s, RequestContext ctx,
                                               OffsetDeleteRequest req) {
   OffsetDeleteResponse response;
   if (req.group_id.empty()) {
     response.error_code = Code(ErrorCode::kInvalidGroupId);
+    co_return response;
+  }
+  if (NotOwnedHere(ctx)) {
+    response.error_code = Code(ErrorCode::kNotCoordinator);
     co_return response;
   }
   auto described = s.groups.Describe(req.group_id);

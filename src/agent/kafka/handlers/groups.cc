@@ -29,7 +29,26 @@ struct Coordinator {
   int32_t port = -1;
 };
 
-Coordinator Locate(KafkaServices& s, int8_t key_type, const std::string& key) {
+// The agent a client is sent to for a group. Today: the owner when it is known, live and has a
+// Kafka listener (no forwarding needed), else this agent, which forwards to the owner. This is
+// where the client's role target and zone will be honoured (client id features, design.md §1).
+Coordinator ChooseCoordinator(const KafkaServices& s, const RequestContext&,
+                              const groups::GroupOwner& owner) {
+  Coordinator c;
+  if (owner.kind == groups::GroupOwner::Kind::kRemote && owner.agent.agent.kafka_port > 0) {
+    c.node_id = owner.agent.node_id;
+    c.host = owner.agent.agent.host;
+    c.port = owner.agent.agent.kafka_port;
+    return c;
+  }
+  c.node_id = s.cluster.Self().node_id;
+  c.host = s.settings.advertised_host;
+  c.port = s.settings.advertised_port;
+  return c;
+}
+
+Task<Coordinator> Locate(KafkaServices& s, const RequestContext& ctx, int8_t key_type,
+                         const std::string& key) {
   Coordinator c;
   if (key_type == kTransactionKey) {
     c.error = Code(ErrorCode::kCoordinatorNotAvailable);
@@ -38,27 +57,21 @@ Coordinator Locate(KafkaServices& s, int8_t key_type, const std::string& key) {
     c.error = Code(ErrorCode::kInvalidRequest);
     c.message = "unknown coordinator key type";
   } else {
-    auto owner = s.group_ownership.OwnerOf(key);
-    c.node_id = owner.node_id;
-    c.host = owner.host;
-    c.port = owner.port;
+    c = ChooseCoordinator(s, ctx, co_await s.group_ownership.Resolve(key));
   }
-  return c;
+  co_return c;
 }
 
 }  // namespace
 
-// NOT_COORDINATOR sends the client back to FindCoordinator when another agent owns the group.
-bool NotOwnedHere(const KafkaServices& s, const std::string& group_id) {
-  return !s.group_ownership.IsLocal(group_id);
-}
+bool NotOwnedHere(const RequestContext& ctx) { return !ctx.owns_group; }
 
 Task<FindCoordinatorResponse> HandleFindCoordinator(KafkaServices& s, RequestContext ctx,
                                                     FindCoordinatorRequest req) {
   FindCoordinatorResponse response;
   if (ctx.api_version >= 4) {
     for (const auto& key : req.coordinator_keys) {
-      Coordinator c = Locate(s, req.key_type, key);
+      Coordinator c = co_await Locate(s, ctx, req.key_type, key);
       FindCoordinatorResponse::Coordinator out;
       out.key = key;
       out.node_id = c.node_id;
@@ -70,7 +83,7 @@ Task<FindCoordinatorResponse> HandleFindCoordinator(KafkaServices& s, RequestCon
     }
     co_return response;
   }
-  Coordinator c = Locate(s, req.key_type, req.key);
+  Coordinator c = co_await Locate(s, ctx, req.key_type, req.key);
   response.error_code = c.error;
   response.error_message = c.message;
   response.node_id = c.node_id;
@@ -81,7 +94,7 @@ Task<FindCoordinatorResponse> HandleFindCoordinator(KafkaServices& s, RequestCon
 
 Task<JoinGroupResponse> HandleJoinGroup(KafkaServices& s, RequestContext ctx,
                                         JoinGroupRequest req) {
-  if (NotOwnedHere(s, req.group_id)) {
+  if (NotOwnedHere(ctx)) {
     JoinGroupResponse response;
     response.error_code = Code(ErrorCode::kNotCoordinator);
     response.member_id = req.member_id;
@@ -125,8 +138,9 @@ Task<JoinGroupResponse> HandleJoinGroup(KafkaServices& s, RequestContext ctx,
   co_return response;
 }
 
-Task<SyncGroupResponse> HandleSyncGroup(KafkaServices& s, RequestContext, SyncGroupRequest req) {
-  if (NotOwnedHere(s, req.group_id)) {
+Task<SyncGroupResponse> HandleSyncGroup(KafkaServices& s, RequestContext ctx,
+                                        SyncGroupRequest req) {
+  if (NotOwnedHere(ctx)) {
     SyncGroupResponse response;
     response.error_code = Code(ErrorCode::kNotCoordinator);
     co_return response;
@@ -155,9 +169,10 @@ Task<SyncGroupResponse> HandleSyncGroup(KafkaServices& s, RequestContext, SyncGr
   co_return response;
 }
 
-Task<HeartbeatResponse> HandleHeartbeat(KafkaServices& s, RequestContext, HeartbeatRequest req) {
+Task<HeartbeatResponse> HandleHeartbeat(KafkaServices& s, RequestContext ctx,
+                                        HeartbeatRequest req) {
   HeartbeatResponse response;
-  response.error_code = NotOwnedHere(s, req.group_id)
+  response.error_code = NotOwnedHere(ctx)
                             ? Code(ErrorCode::kNotCoordinator)
                             : s.groups.Heartbeat(req.group_id, req.generation_id, req.member_id,
                                                  req.group_instance_id);
@@ -174,7 +189,7 @@ Task<LeaveGroupResponse> HandleLeaveGroup(KafkaServices& s, RequestContext ctx,
   }
   int16_t top_error = 0;
   std::vector<int16_t> errors(leaving.size(), Code(ErrorCode::kNotCoordinator));
-  if (NotOwnedHere(s, req.group_id)) {
+  if (NotOwnedHere(ctx)) {
     top_error = Code(ErrorCode::kNotCoordinator);
   } else {
     errors = s.groups.Leave(req.group_id, leaving, &top_error);

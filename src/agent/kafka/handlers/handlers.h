@@ -39,8 +39,10 @@ Task<InitProducerIdResponse> HandleInitProducerId(KafkaServices&, RequestContext
 Task<OffsetForLeaderEpochResponse> HandleOffsetForLeaderEpoch(KafkaServices&, RequestContext,
                                                               OffsetForLeaderEpochRequest);
 
-// Consumer groups. NotOwnedHere: another agent coordinates the group (NOT_COORDINATOR).
-bool NotOwnedHere(const KafkaServices&, const std::string& group_id);
+// Consumer groups. Single-group requests reach these handlers after routing (kafka_api.cc): the
+// owner's handler runs them; NotOwnedHere: this agent neither owns the group nor could forward
+// the request (answer NOT_COORDINATOR).
+bool NotOwnedHere(const RequestContext& ctx);
 Task<FindCoordinatorResponse> HandleFindCoordinator(KafkaServices&, RequestContext,
                                                     FindCoordinatorRequest);
 Task<JoinGroupResponse> HandleJoinGroup(KafkaServices&, RequestContext, JoinGroupRequest);
