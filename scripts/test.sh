@@ -66,7 +66,11 @@ if ((build_ok)); then
     scripts/with-postgres.sh scripts/with-s3rver.sh \
     ctest --test-dir build-asan --output-on-failure -j "$JOBS" -LE e2e --no-tests=ignore ||
     failed+=("unit tests")
-fi
+  # The S3 suite again over HTTPS (self-signed certificate, peer verification on).
+  ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}" \
+    scripts/with-s3rver.sh --tls \
+    ctest --test-dir build-asan --output-on-failure -j "$JOBS" -LE e2e -R '/s3$|S3TlsTest' ||
+    failed+=("S3 over TLS")
 
 phase "fuzzers (build-fuzz/, ${FUZZ_SECONDS}s each)"
 if [[ ! -f fuzz/CMakeLists.txt ]]; then

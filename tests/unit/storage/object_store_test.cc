@@ -266,6 +266,33 @@ INSTANTIATE_TEST_SUITE_P(
         BackEnd{"s3", [](const std::filesystem::path&) { return S3TestUrl(); }, false}),
     [](const ::testing::TestParamInfo<BackEnd>& info) { return info.param.name; });
 
+// Under scripts/with-s3rver.sh --tls the suite above runs over HTTPS against a certificate trusted
+// through SSL_CERT_FILE. Without that trust the same server must be refused: peer verification is
+// on, not merely compiled in.
+TEST(S3TlsTest, UntrustedCertificateIsRefused) {
+  std::string url = S3TestUrl();
+  const char* endpoint = std::getenv("SLUICE_TEST_S3_ENDPOINT");
+  const char* trusted = std::getenv("SSL_CERT_FILE");
+  if (url.empty() || std::string(endpoint).rfind("https://", 0) != 0 || trusted == nullptr) {
+    GTEST_SKIP() << "needs scripts/with-s3rver.sh --tls";
+  }
+  const std::string saved = trusted;
+  TempDir empty;
+  ::setenv("SSL_CERT_FILE", (empty.path() / "none.pem").c_str(), 1);
+  ::setenv("SSL_CERT_DIR", empty.path().c_str(), 1);
+  {
+    asio::thread_pool pool(1);
+    auto opened = OpenObjectStore(url, pool.get_executor());
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    Status put = Await((*opened)->Put("k", ToBytes("v")));
+    EXPECT_FALSE(put.ok());
+    opened->reset();
+    pool.join();
+  }
+  ::setenv("SSL_CERT_FILE", saved.c_str(), 1);
+  ::unsetenv("SSL_CERT_DIR");
+}
+
 TEST(MemObjectStoreTest, EachOpenGetsItsOwnBucket) {
   asio::thread_pool pool(1);
   auto a = OpenObjectStore("mem://same", pool.get_executor());
