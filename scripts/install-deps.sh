@@ -23,7 +23,7 @@ build_packages=(
   build-essential cmake ninja-build pkg-config python3 ccache
   libboost1.74-dev libsqlite3-dev libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libssl-dev
   libgtest-dev googletest curl
-  libpq-dev
+  libpq-dev nlohmann-json3-dev
 )
 # Only the test run needs these: benchmarks, real Kafka clients, fuzzers (clang), KafkaJS (node),
 # a PostgreSQL server for scripts/with-postgres.sh.
@@ -34,6 +34,7 @@ test_packages=(
   python3-lz4 python3-snappy python3-zstandard
   clang nodejs npm
   postgresql
+  openssl  # a self-signed certificate for the S3 suite over TLS (with-s3rver.sh --tls)
   python3-botocore  # cross-checks the S3 SigV4 signer (tests/unit/storage/botocore_sigv4.py)
 )
 
