@@ -115,6 +115,74 @@ struct CommittedOffset {
   int64_t commit_time_ms = 0;
 };
 
+// --- Jobs (background work: compaction, retention, deletion) -----------------------------------
+
+// A job as the planner enqueues it. The id makes enqueueing idempotent.
+struct JobSpec {
+  std::string job_id;
+  std::string kind;
+  std::string payload;
+};
+
+// A job a worker holds under a lease until lease_expires_ms.
+struct ClaimedJob {
+  std::string job_id;
+  std::string kind;
+  std::string payload;
+  int32_t attempts = 0;  // claims so far, this one included
+  int64_t created_ms = 0;
+  int64_t lease_expires_ms = 0;
+  std::string lease_owner;  // empty when nobody holds it
+};
+
+struct ObjectRecord {
+  std::string object_id;
+  std::string object_key;
+  int32_t level = 0;
+  uint64_t size_bytes = 0;
+  int64_t created_ms = 0;
+  std::optional<int64_t> dead_since_ms;
+};
+
+// One indexed chunk of an object, as compaction reads it.
+struct ObjectChunk {
+  std::string object_id;
+  std::string topic;
+  int32_t partition = 0;
+  int64_t base_offset = 0;
+  int32_t offset_count = 0;
+  int32_t record_count = 0;
+  uint64_t byte_offset = 0;
+  uint32_t byte_length = 0;
+  int64_t first_timestamp = -1;
+  int64_t max_timestamp = -1;
+};
+
+// Where a chunk of an input object now lives inside the compaction output.
+struct MovedChunk {
+  std::string source_object_id;
+  std::string topic;
+  int32_t partition = 0;
+  int64_t base_offset = 0;
+  uint64_t byte_offset = 0;  // in the output object
+  uint32_t byte_length = 0;
+};
+
+struct CompactionCommit {
+  std::string output_object_id;  // fixed by the job: the swap is idempotent by it
+  std::string output_object_key;
+  uint64_t output_size = 0;
+  int32_t output_level = 0;
+  std::vector<std::string> input_object_ids;
+  std::vector<MovedChunk> chunks;
+};
+
+struct CompactionOutcome {
+  bool already_committed = false;  // an earlier attempt committed this output id
+  std::string committed_key;       // the key the store knows for the output id
+  int32_t chunks_moved = 0;        // chunk rows now pointing at the output
+};
+
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
@@ -200,6 +268,46 @@ class MetadataStore {
                                                                   int64_t lease_ms);
   // Gives up one group (the owner is shutting the group down) or, with an empty name, all.
   virtual Task<Status> ReleaseGroupLeases(int32_t node_id, std::string group);
+
+  // --- Jobs (times are the callers' wall clocks in ms) ----------------------------------------
+  // Takes or renews the named lease for `owner` until now_ms + lease_ms when it is free, expired
+  // or already `owner`'s. true when `owner` holds it afterwards.
+  virtual Task<Result<bool>> AcquireLease(std::string name, std::string owner, int64_t now_ms,
+                                          int64_t lease_ms);
+  // Adds the jobs whose ids are not queued yet; existing ids are left as they are.
+  virtual Task<Status> EnqueueJobs(std::vector<JobSpec> jobs, int64_t now_ms);
+  // Claims up to max_jobs jobs nobody holds (never claimed, or lease run out), oldest first,
+  // for `owner` until now_ms + lease_ms. Concurrent callers get disjoint jobs.
+  virtual Task<Result<std::vector<ClaimedJob>>> ClaimJobs(std::string owner, int32_t max_jobs,
+                                                          int64_t now_ms, int64_t lease_ms);
+  // Removes a finished job. Conflict when `owner` no longer holds it (its lease ran out and
+  // another worker claimed it); the job's work must be idempotent anyway.
+  virtual Task<Status> FinishJob(std::string job_id, std::string owner);
+  // Every queued job (held or not), oldest first.
+  virtual Task<Result<std::vector<ClaimedJob>>> ListJobs();
+  // Live objects, by level then creation time, at most `limit`.
+  virtual Task<Result<std::vector<ObjectRecord>>> ListLiveObjects(int32_t limit);
+  // NotFound-free lookup: nullopt when the store does not know the id.
+  virtual Task<Result<std::optional<ObjectRecord>>> GetObject(std::string object_id);
+  // The indexed chunks of these objects, by (topic, partition, base offset).
+  virtual Task<Result<std::vector<ObjectChunk>>> ListObjectChunks(
+      std::vector<std::string> object_ids);
+  // The index swap of a compaction, in ONE transaction: inserts the output object, re-points
+  // every moved chunk whose row still exists in its input (retention or topic deletion may have
+  // removed some meanwhile), and marks the inputs dead. Conflict (nothing changed) when an input
+  // would keep indexed chunks the commit does not move. Idempotent by output_object_id.
+  virtual Task<Result<CompactionOutcome>> CommitCompaction(CompactionCommit commit, int64_t now_ms);
+  // Dead objects with dead_since_ms <= dead_before_ms, oldest death first, at most `limit`.
+  virtual Task<Result<std::vector<ObjectRecord>>> ListDeadObjects(int64_t dead_before_ms,
+                                                                  int32_t limit);
+  // Forgets dead objects (after their bytes were deleted). Live or unknown ids are skipped.
+  virtual Task<Status> ForgetObjects(std::vector<std::string> object_ids);
+  // Raises the partition's log start offset to `offset` (-1: the high watermark) and drops the
+  // index rows of batches entirely below it; objects left without chunks become dead. Returns
+  // the log start offset after the call (never lowered). InvalidArgument when offset is past the
+  // high watermark or below -1; NotFound for an unknown topic or partition.
+  virtual Task<Result<int64_t>> AdvanceLogStartOffset(std::string topic, int32_t partition,
+                                                      int64_t offset, int64_t now_ms);
 };
 
 // Opens a store from a metadata URL: sqlite:///abs/path/meta.db, sqlite://relative.db,

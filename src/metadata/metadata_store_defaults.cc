@@ -23,12 +23,46 @@ Task<Result<std::vector<AgentRecord>>> MetadataStore::ListLiveAgents(int64_t) {
 Task<Result<int32_t>> MetadataStore::AcquireGroupLease(std::string, int32_t, int64_t, int64_t) {
   co_return NotHere("AcquireGroupLease");
 }
-Task<Result<std::vector<std::string>>> MetadataStore::RenewGroupLeases(int32_t, int64_t,
-                                                                       int64_t) {
+Task<Result<std::vector<std::string>>> MetadataStore::RenewGroupLeases(int32_t, int64_t, int64_t) {
   co_return NotHere("RenewGroupLeases");
 }
 Task<Status> MetadataStore::ReleaseGroupLeases(int32_t, std::string) {
   co_return NotHere("ReleaseGroupLeases");
+}
+
+// --- Jobs ---
+Task<Result<bool>> MetadataStore::AcquireLease(std::string, std::string, int64_t, int64_t) {
+  co_return NotHere("AcquireLease");
+}
+Task<Status> MetadataStore::EnqueueJobs(std::vector<JobSpec>, int64_t) {
+  co_return NotHere("EnqueueJobs");
+}
+Task<Result<std::vector<ClaimedJob>>> MetadataStore::ClaimJobs(std::string, int32_t, int64_t,
+                                                               int64_t) {
+  co_return NotHere("ClaimJobs");
+}
+Task<Status> MetadataStore::FinishJob(std::string, std::string) { co_return NotHere("FinishJob"); }
+Task<Result<std::vector<ClaimedJob>>> MetadataStore::ListJobs() { co_return NotHere("ListJobs"); }
+Task<Result<std::vector<ObjectRecord>>> MetadataStore::ListLiveObjects(int32_t) {
+  co_return NotHere("ListLiveObjects");
+}
+Task<Result<std::optional<ObjectRecord>>> MetadataStore::GetObject(std::string) {
+  co_return NotHere("GetObject");
+}
+Task<Result<std::vector<ObjectChunk>>> MetadataStore::ListObjectChunks(std::vector<std::string>) {
+  co_return NotHere("ListObjectChunks");
+}
+Task<Result<CompactionOutcome>> MetadataStore::CommitCompaction(CompactionCommit, int64_t) {
+  co_return NotHere("CommitCompaction");
+}
+Task<Result<std::vector<ObjectRecord>>> MetadataStore::ListDeadObjects(int64_t, int32_t) {
+  co_return NotHere("ListDeadObjects");
+}
+Task<Status> MetadataStore::ForgetObjects(std::vector<std::string>) {
+  co_return NotHere("ForgetObjects");
+}
+Task<Result<int64_t>> MetadataStore::AdvanceLogStartOffset(std::string, int32_t, int64_t, int64_t) {
+  co_return NotHere("AdvanceLogStartOffset");
 }
 
 }  // namespace sluice::metadata

@@ -177,9 +177,23 @@ CREATE TABLE group_leases (
 CREATE INDEX group_leases_by_node ON group_leases (node_id);
 )sql";
 
+// Version 3: background jobs. Named leases (the cluster-wide job planner holds "planner"); jobs
+// are claimed by lease expiry (version 1's jobs table); objects are listed by level for
+// compaction planning.
+constexpr char kJobsSchema[] = R"sql(
+CREATE TABLE leases (
+  lease_name TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  expires_ms BIGINT NOT NULL
+);
+CREATE INDEX jobs_by_lease_expiry ON jobs (lease_expires_ms, created_ms);
+CREATE INDEX objects_by_level ON objects (level, created_ms);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kInitialSchema},
     {2, "membership and group leases", kMembershipSchema},
+    {3, "background jobs", kJobsSchema},
 };
 
 }  // namespace

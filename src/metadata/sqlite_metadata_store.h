@@ -48,6 +48,25 @@ class SqliteMetadataStore final : public MetadataStore {
   Task<Result<std::vector<std::string>>> ListGroupsWithOffsets() override;
   Task<Result<std::string>> ClusterId() override;
 
+  // Jobs (sqlite_jobs.cc / postgres_jobs.cc).
+  Task<Result<bool>> AcquireLease(std::string name, std::string owner, int64_t now_ms,
+                                  int64_t lease_ms) override;
+  Task<Status> EnqueueJobs(std::vector<JobSpec> jobs, int64_t now_ms) override;
+  Task<Result<std::vector<ClaimedJob>>> ClaimJobs(std::string owner, int32_t max_jobs,
+                                                  int64_t now_ms, int64_t lease_ms) override;
+  Task<Status> FinishJob(std::string job_id, std::string owner) override;
+  Task<Result<std::vector<ClaimedJob>>> ListJobs() override;
+  Task<Result<std::vector<ObjectRecord>>> ListLiveObjects(int32_t limit) override;
+  Task<Result<std::optional<ObjectRecord>>> GetObject(std::string object_id) override;
+  Task<Result<std::vector<ObjectChunk>>> ListObjectChunks(
+      std::vector<std::string> object_ids) override;
+  Task<Result<CompactionOutcome>> CommitCompaction(CompactionCommit commit,
+                                                   int64_t now_ms) override;
+  Task<Result<std::vector<ObjectRecord>>> ListDeadObjects(int64_t dead_before_ms,
+                                                          int32_t limit) override;
+  Task<Status> ForgetObjects(std::vector<std::string> object_ids) override;
+  Task<Result<int64_t>> AdvanceLogStartOffset(std::string topic, int32_t partition, int64_t offset,
+                                              int64_t now_ms) override;
   // Membership and group leases (sqlite_membership.cc).
   Task<Result<AgentRecord>> RegisterAgent(AgentRegistration agent, int64_t now_ms,
                                           int64_t lease_ms) override;

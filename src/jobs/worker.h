@@ -1,0 +1,50 @@
+// A job worker: claims queued jobs under a lease and runs them. Every jobs agent runs one; a
+// worker that dies leaves its jobs to be claimed again once their leases run out, and since
+// every job is idempotent, running one twice changes nothing.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "common/asio.h"
+#include "common/status.h"
+#include "jobs/jobs_options.h"
+#include "metadata/metadata_store.h"
+#include "storage/object_store.h"
+
+namespace sluice::jobs {
+
+struct JobReport {
+  std::string job_id;
+  std::string kind;
+  Status status;
+  int32_t attempts = 0;
+  // What the job did (the meaning depends on the kind).
+  int32_t objects_in = 0;  // compaction inputs; objects deleted by deletion
+  uint64_t bytes_out = 0;  // compaction output bytes
+  int32_t partitions = 0;  // retention: partitions whose log start moved
+};
+
+class Worker {
+ public:
+  Worker(metadata::MetadataStore& store, storage::ObjectStore& objects, JobsOptions options,
+         std::string owner)
+      : store_(store), objects_(objects), options_(std::move(options)), owner_(std::move(owner)) {}
+
+  // Claims up to `max_jobs` jobs and runs them one after another; returns what happened to each.
+  Task<Result<std::vector<JobReport>>> RunOnce(int64_t now_ms, int32_t max_jobs = 1);
+
+  // Runs one claimed job (exposed for tests that stage a crash between claim and run).
+  Task<JobReport> Run(const metadata::ClaimedJob& job, int64_t now_ms);
+
+  const std::string& owner() const { return owner_; }
+
+ private:
+  metadata::MetadataStore& store_;
+  storage::ObjectStore& objects_;
+  JobsOptions options_;
+  std::string owner_;
+};
+
+}  // namespace sluice::jobs
