@@ -52,6 +52,10 @@ class FakeLeases : public GroupLeaseStore {
         kept.push_back(group);
       }
     }
+    // A slow database: other coroutines run between the answer and its arrival.
+    for (int i = 0; i < slow_renew_turns; ++i) {
+      co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+    }
     co_return kept;
   }
   Task<Status> Release(int32_t node_id, const std::string& group) override {
@@ -70,6 +74,7 @@ class FakeLeases : public GroupLeaseStore {
   std::set<int32_t> live = {1, 2};
   std::optional<Status> failure;
   int acquires = 0;
+  int slow_renew_turns = 0;
 
  private:
   struct Lease {
@@ -241,6 +246,23 @@ TEST_F(LeaseGroupOwnershipTest, AnOwnerMissingFromTheViewIsUnavailableNotLocal) 
   b_.view.SetLive(AgentList{Record(2)});  // B's view lags the store
   EXPECT_EQ(b_.Resolve("g").kind, GroupOwner::Kind::kUnavailable);
   EXPECT_EQ(leases_.OwnerOf("g"), 1);
+}
+
+TEST_F(LeaseGroupOwnershipTest, AGroupAcquiredWhileARenewalIsInFlightIsKept) {
+  ASSERT_EQ(a_.Resolve("g").kind, GroupOwner::Kind::kLocal);
+  leases_.slow_renew_turns = 5;
+  std::optional<GroupOwner> h;
+  asio::io_context io;
+  asio::co_spawn(io, a_.ownership.RenewOnce(), asio::detached);  // answers {"g"} only
+  asio::co_spawn(
+      io, [&]() -> Task<void> { h = co_await a_.ownership.Resolve("h"); }(), asio::detached);
+  io.run();
+  ASSERT_TRUE(h.has_value());
+  EXPECT_EQ(h->kind, GroupOwner::Kind::kLocal);
+  EXPECT_EQ(a_.ownership.OwnedGroups(), (std::vector<std::string>{"g", "h"}));
+  leases_.slow_renew_turns = 0;
+  a_.Renew();  // the next round includes it
+  EXPECT_EQ(a_.ownership.OwnedGroups(), (std::vector<std::string>{"g", "h"}));
 }
 
 TEST(LeaseGroupOwnershipWithoutLeases, EveryGroupIsLocalWhenTheStoreHasNoLeases) {
