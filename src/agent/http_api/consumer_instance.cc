@@ -25,9 +25,9 @@ constexpr int16_t kOffsetFetchVersion = 3;
 int16_t Err(ErrorCode code) { return static_cast<int16_t>(code); }
 
 RestError KafkaError(int16_t code, const std::string& what) {
-  return RestError{rest_code::kKafkaError,
-                   "Kafka error: " + what + ": " +
-                       std::string(ErrorCodeName(static_cast<ErrorCode>(code)))};
+  return RestError{
+      rest_code::kKafkaError,
+      "Kafka error: " + what + ": " + std::string(ErrorCodeName(static_cast<ErrorCode>(code)))};
 }
 
 }  // namespace
@@ -227,9 +227,9 @@ Task<void> ConsumerInstance::Leave() {
 Task<std::optional<RestError>> ConsumerInstance::ResetPosition(const std::string& topic,
                                                                int32_t partition) {
   if (config_.reset_none) {
-    co_return RestError{rest_code::kKafkaError,
-                        "Kafka error: no committed offset for " + topic + "/" +
-                            std::to_string(partition) + " and auto.offset.reset is none"};
+    co_return RestError{rest_code::kKafkaError, "Kafka error: no committed offset for " + topic +
+                                                    "/" + std::to_string(partition) +
+                                                    " and auto.offset.reset is none"};
   }
   auto offsets = co_await state_->services.topics.Offsets(topic, partition, /*fresh=*/true);
   if (!offsets.ok()) co_return RestError{rest_code::kKafkaRetriable, offsets.status().message()};
@@ -276,8 +276,8 @@ Task<std::optional<Json>> ConsumerInstance::Poll(std::chrono::milliseconds timeo
       auto position = positions_.find({topic, partition});
       if (position == positions_.end()) continue;
       RestError read_error;
-      auto read = co_await ReadPartition(*state_, topic, partition, position->second, budget,
-                                         &read_error);
+      auto read =
+          co_await ReadPartition(*state_, topic, partition, position->second, budget, &read_error);
       if (!read.ok()) {
         if (read_error.error_code != rest_code::kInvalidOffset) {
           *error = read_error;
@@ -339,7 +339,8 @@ Task<std::optional<RestError>> ConsumerInstance::Commit(std::vector<TopicPartiti
     }
   }
   if (topics.empty()) co_return std::nullopt;
-  for (auto& [name, partitions] : topics) commit.topics.push_back({name, std::move(partitions), {}});
+  for (auto& [name, partitions] : topics)
+    commit.topics.push_back({name, std::move(partitions), {}});
   auto response =
       co_await Call<OffsetCommitRequest, OffsetCommitResponse>(kOffsetCommitVersion, commit);
   if (!response.ok()) co_return RestError{rest_code::kKafkaRetriable, response.status().message()};
@@ -386,9 +387,10 @@ Task<std::optional<RestError>> ConsumerInstance::Seek(
   for (const auto& o : offsets) {
     const auto& parts = assigned_[o.topic];
     if (generation_ < 0 || std::find(parts.begin(), parts.end(), o.partition) == parts.end()) {
-      co_return RestError{rest_code::kIllegalState, "Illegal state: No current assignment for "
-                                                    "partition " + o.topic + "-" +
-                                                    std::to_string(o.partition)};
+      co_return RestError{rest_code::kIllegalState,
+                          "Illegal state: No current assignment for "
+                          "partition " +
+                              o.topic + "-" + std::to_string(o.partition)};
     }
   }
   for (const auto& o : offsets) positions_[{o.topic, o.partition}] = o.offset;

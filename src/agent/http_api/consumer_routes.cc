@@ -38,9 +38,8 @@ std::optional<Json> BodyObject(const HttpRequest& request, RestError* error) {
 }
 
 // [{"topic":..,"partition":..[,"offset":..][,"metadata":..]}] under `field`.
-std::optional<std::vector<TopicPartitionOffset>> PartitionList(const Json& body,
-                                                               const char* field, bool offsets,
-                                                               RestError* error) {
+std::optional<std::vector<TopicPartitionOffset>> PartitionList(const Json& body, const char* field,
+                                                               bool offsets, RestError* error) {
   std::vector<TopicPartitionOffset> out;
   auto it = body.find(field);
   if (it == body.end()) return out;
@@ -52,26 +51,27 @@ std::optional<std::vector<TopicPartitionOffset>> PartitionList(const Json& body,
     TopicPartitionOffset tpo;
     auto topic = item.is_object() ? item.find("topic") : item.end();
     auto partition = item.is_object() ? item.find("partition") : item.end();
-    std::optional<int64_t> p = partition != item.end() ? JsonInt(*partition) : std::nullopt;
-    if (topic == item.end() || !topic->is_string() || !p || *p < 0 || *p > INT32_MAX) {
+    const int64_t p = partition != item.end() ? JsonInt(*partition).value_or(-1) : -1;
+    if (topic == item.end() || !topic->is_string() || p < 0 || p > INT32_MAX) {
       *error = Invalid(rest_code::kInvalidRecords, std::string(field) +
                                                        " entries need a topic string and a "
                                                        "non-negative partition");
       return std::nullopt;
     }
     tpo.topic = topic->get<std::string>();
-    tpo.partition = static_cast<int32_t>(*p);
+    tpo.partition = static_cast<int32_t>(p);
     if (offsets) {
       auto offset = item.find("offset");
       std::optional<int64_t> o = offset != item.end() ? JsonInt(*offset) : std::nullopt;
       if (!o || *o < -1) {
-        *error = Invalid(rest_code::kInvalidOffset, std::string(field) +
-                                                        " entries need an integer offset");
+        *error = Invalid(rest_code::kInvalidOffset,
+                         std::string(field) + " entries need an integer offset");
         return std::nullopt;
       }
       tpo.offset = *o;
       auto metadata = item.find("metadata");
-      if (metadata != item.end() && metadata->is_string()) tpo.metadata = metadata->get<std::string>();
+      if (metadata != item.end() && metadata->is_string())
+        tpo.metadata = metadata->get<std::string>();
     }
     out.push_back(std::move(tpo));
   }
@@ -200,7 +200,8 @@ Task<HttpResponse> InstanceRequest(std::shared_ptr<RestState> state, const HttpR
                                   "of this consumer instance (" +
                                       MediaType(instance->config().format) + ")");
     }
-    auto timeout = ParseInt(request.Query("timeout").value_or(std::to_string(kDefaultPollTimeoutMs)));
+    auto timeout =
+        ParseInt(request.Query("timeout").value_or(std::to_string(kDefaultPollTimeoutMs)));
     auto max_bytes =
         ParseInt(request.Query("max_bytes").value_or(std::to_string(kDefaultPollMaxBytes)));
     if (!timeout || *timeout < 0 || *timeout > kMaxPollTimeoutMs || !max_bytes || *max_bytes < 1) {

@@ -282,15 +282,14 @@ std::optional<RestError> RecordToJson(const std::string& topic, int32_t partitio
       value = Base64Encode(*bytes);
       return std::nullopt;
     }
-    auto parsed = ParseJson(std::string_view(reinterpret_cast<const char*>(bytes->data()),
-                                              bytes->size()));
+    auto parsed =
+        ParseJson(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
     if (!parsed) {
-      return RestError{rest_code::kNotJson,
-                       std::string("the ") + what + " of the record at offset " +
-                           std::to_string(record.offset) + " of " + topic + "/" +
-                           std::to_string(partition) +
-                           " is not JSON; fetch it with Accept: " +
-                           MediaType(EmbeddedFormat::kBinary)};
+      return RestError{
+          rest_code::kNotJson,
+          std::string("the ") + what + " of the record at offset " + std::to_string(record.offset) +
+              " of " + topic + "/" + std::to_string(partition) +
+              " is not JSON; fetch it with Accept: " + MediaType(EmbeddedFormat::kBinary)};
     }
     value = std::move(*parsed);
     return std::nullopt;

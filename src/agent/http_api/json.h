@@ -2,11 +2,10 @@
 // parsing reports failure as nullopt and output replaces invalid UTF-8 instead of throwing.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace sluice::agent::http_api {
 

@@ -57,9 +57,9 @@ Task<HttpResponse> HandleProduce(RestState& state, const HttpRequest& request,
     int32_t p = 0;
     if (path_partition) {
       if (r.partition && *r.partition != *path_partition) {
-        co_return RestErrorResponse(rest_code::kInvalidRecords,
-                                    "records[" + std::to_string(i) +
-                                        "].partition differs from the partition in the path");
+        co_return RestErrorResponse(
+            rest_code::kInvalidRecords,
+            "records[" + std::to_string(i) + "].partition differs from the partition in the path");
       }
       p = *path_partition;
     } else if (r.partition) {
@@ -96,11 +96,11 @@ Task<HttpResponse> HandleProduce(RestState& state, const HttpRequest& request,
     chunk.partition = partition;
     chunk.batch = BuildBatch(BatchBuildOptions{}, batch_records);
     if (static_cast<int64_t>(chunk.batch.size()) > max_bytes) {
-      co_return RestErrorResponse(
-          rest_code::kInvalidRecords,
-          "the records for partition " + std::to_string(partition) + " take " +
-              std::to_string(chunk.batch.size()) + " bytes, more than max.message.bytes (" +
-              std::to_string(max_bytes) + ")");
+      co_return RestErrorResponse(rest_code::kInvalidRecords,
+                                  "the records for partition " + std::to_string(partition) +
+                                      " take " + std::to_string(chunk.batch.size()) +
+                                      " bytes, more than max.message.bytes (" +
+                                      std::to_string(max_bytes) + ")");
     }
     chunk.record_count = static_cast<int32_t>(batch_records.size());
     chunk.last_offset_delta = chunk.record_count - 1;
@@ -123,18 +123,17 @@ Task<HttpResponse> HandleProduce(RestState& state, const HttpRequest& request,
     }
     const auto& result = (*outcome)[chunk_of[p]];
     if (result.error_code != 0) {
-      offsets.push_back(ProduceFailure(result.error_code, "commit refused the batch (Kafka error " +
-                                                           std::to_string(result.error_code) +
-                                                           ")"));
+      offsets.push_back(ProduceFailure(
+          result.error_code,
+          "commit refused the batch (Kafka error " + std::to_string(result.error_code) + ")"));
       continue;
     }
     const int64_t offset = result.base_offset + next_in_partition[p]++;
-    offsets.push_back({{"partition", p}, {"offset", offset}, {"error_code", nullptr},
-                       {"error", nullptr}});
+    offsets.push_back(
+        {{"partition", p}, {"offset", offset}, {"error_code", nullptr}, {"error", nullptr}});
   }
-  Json body = {{"offsets", std::move(offsets)},
-               {"key_schema_id", nullptr},
-               {"value_schema_id", nullptr}};
+  Json body = {
+      {"offsets", std::move(offsets)}, {"key_schema_id", nullptr}, {"value_schema_id", nullptr}};
   co_return RestJson(200, DumpJson(body));
 }
 

@@ -10,23 +10,23 @@
 namespace sluice::agent::http_api {
 
 namespace rest_code {
-inline constexpr int kBadRequest = 400;             // malformed JSON, bad query parameter
-inline constexpr int kNotFound = 404;               // unknown path
+inline constexpr int kBadRequest = 400;  // malformed JSON, bad query parameter
+inline constexpr int kNotFound = 404;    // unknown path
 inline constexpr int kTopicNotFound = 40401;
 inline constexpr int kPartitionNotFound = 40402;
 inline constexpr int kConsumerNotFound = 40403;
-inline constexpr int kNotAcceptable = 406;          // Accept names no format we answer in
+inline constexpr int kNotAcceptable = 406;  // Accept names no format we answer in
 inline constexpr int kConsumerFormatMismatch = 40601;
 inline constexpr int kConsumerAlreadyExists = 40902;
-inline constexpr int kIllegalState = 40903;          // e.g. polling before subscribing
-inline constexpr int kUnsupportedMediaType = 415;   // Content-Type we do not read
-inline constexpr int kRoleRefused = 42101;           // 421: this agent's roles exclude the request
-inline constexpr int kInvalidRecords = 42201;        // bad base64, wrong types, too large
-inline constexpr int kInvalidOffset = 42202;         // offset outside [log start, high watermark]
-inline constexpr int kNotJson = 42203;               // stored bytes are not JSON (json format)
+inline constexpr int kIllegalState = 40903;        // e.g. polling before subscribing
+inline constexpr int kUnsupportedMediaType = 415;  // Content-Type we do not read
+inline constexpr int kRoleRefused = 42101;         // 421: this agent's roles exclude the request
+inline constexpr int kInvalidRecords = 42201;      // bad base64, wrong types, too large
+inline constexpr int kInvalidOffset = 42202;       // offset outside [log start, high watermark]
+inline constexpr int kNotJson = 42203;             // stored bytes are not JSON (json format)
 inline constexpr int kInvalidConsumerConfig = 42204;
-inline constexpr int kKafkaError = 50002;            // storage or commit failed
-inline constexpr int kKafkaRetriable = 50003;        // try again (store unavailable, timeout)
+inline constexpr int kKafkaError = 50002;      // storage or commit failed
+inline constexpr int kKafkaRetriable = 50003;  // try again (store unavailable, timeout)
 }  // namespace rest_code
 
 struct RestError {

@@ -21,8 +21,8 @@ std::vector<std::string> SplitPath(std::string_view path) {
   size_t start = 0;
   while (true) {
     size_t slash = path.find('/', start);
-    out.emplace_back(path.substr(start, slash == std::string_view::npos ? path.npos
-                                                                         : slash - start));
+    out.emplace_back(
+        path.substr(start, slash == std::string_view::npos ? path.npos : slash - start));
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
@@ -80,8 +80,8 @@ Task<Result<ReadResult>> ReadPartition(RestState& state, const std::string& topi
   result.high_watermark = offsets->high_watermark;
   if (offset < offsets->log_start_offset || offset > offsets->high_watermark) {
     *error = RestError{rest_code::kInvalidOffset,
-                       "offset " + std::to_string(offset) + " is out of range for " + topic +
-                           "/" + std::to_string(partition) + ": the log holds [" +
+                       "offset " + std::to_string(offset) + " is out of range for " + topic + "/" +
+                           std::to_string(partition) + ": the log holds [" +
                            std::to_string(offsets->log_start_offset) + ", " +
                            std::to_string(offsets->high_watermark) + ")"};
     co_return Status::InvalidArgument(error->message);
@@ -96,8 +96,8 @@ Task<Result<ReadResult>> ReadPartition(RestState& state, const std::string& topi
   result.bytes = read->records.size();
   auto batches = SplitBatches(read->records);
   if (!batches.ok()) {
-    *error = RestError{rest_code::kKafkaError, "stored batch unreadable: " +
-                                                   batches.status().message()};
+    *error =
+        RestError{rest_code::kKafkaError, "stored batch unreadable: " + batches.status().message()};
     co_return batches.status();
   }
   for (const auto& batch : *batches) {

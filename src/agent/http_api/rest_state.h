@@ -20,7 +20,7 @@ struct RestProxy::State {
   KafkaServices& services;
   KafkaApi* api;
   RestProxyOptions options;
-  uint32_t round_robin = 0;  // partition for records without key or partition
+  uint32_t round_robin = 0;                  // partition for records without key or partition
   uint64_t next_connection_id = 1ull << 62;  // loopback "connections" of consumer instances
   uint64_t next_instance = 1;
   // (group, instance name) -> instance

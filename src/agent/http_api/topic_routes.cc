@@ -46,8 +46,7 @@ Task<HttpResponse> DescribeTopic(RestState& state, const std::string& topic, boo
   co_return Ok({{"name", info.name}, {"configs", configs}, {"partitions", partitions}});
 }
 
-Task<HttpResponse> PartitionOffsets(RestState& state, const std::string& topic,
-                                    int32_t partition) {
+Task<HttpResponse> PartitionOffsets(RestState& state, const std::string& topic, int32_t partition) {
   if (auto error = co_await CheckPartition(state, topic, partition, nullptr)) {
     co_return error->ToResponse();
   }
@@ -55,8 +54,8 @@ Task<HttpResponse> PartitionOffsets(RestState& state, const std::string& topic,
   if (!offsets.ok()) {
     co_return RestErrorResponse(rest_code::kKafkaRetriable, offsets.status().message());
   }
-  co_return Ok({{"beginning_offset", offsets->log_start_offset},
-                {"end_offset", offsets->high_watermark}});
+  co_return Ok(
+      {{"beginning_offset", offsets->log_start_offset}, {"end_offset", offsets->high_watermark}});
 }
 
 // Reads a bounded integer query parameter; `fallback` when absent.
@@ -66,10 +65,9 @@ std::optional<int64_t> QueryInt(const HttpRequest& request, const std::string& k
   if (!text) return fallback;
   auto value = ParseInt(*text);
   if (!value || *value < min || *value > max) {
-    *error = RestError{rest_code::kBadRequest, "query parameter " + key +
-                                                   " must be an integer in [" +
-                                                   std::to_string(min) + ", " +
-                                                   std::to_string(max) + "]"};
+    *error = RestError{rest_code::kBadRequest,
+                       "query parameter " + key + " must be an integer in [" + std::to_string(min) +
+                           ", " + std::to_string(max) + "]"};
     return std::nullopt;
   }
   return value;
@@ -89,8 +87,10 @@ Task<HttpResponse> FetchRecords(RestState& state, const HttpRequest& request,
     co_return RestErrorResponse(rest_code::kBadRequest, "query parameter offset is required");
   }
   auto offset = QueryInt(request, "offset", 0, 0, INT64_MAX, &error);
-  auto timeout = QueryInt(request, "timeout", kDefaultFetchTimeoutMs, 0, kMaxFetchTimeoutMs, &error);
-  auto max_bytes = QueryInt(request, "max_bytes", kDefaultFetchMaxBytes, 1, kMaxFetchMaxBytes, &error);
+  auto timeout =
+      QueryInt(request, "timeout", kDefaultFetchTimeoutMs, 0, kMaxFetchTimeoutMs, &error);
+  auto max_bytes =
+      QueryInt(request, "max_bytes", kDefaultFetchMaxBytes, 1, kMaxFetchMaxBytes, &error);
   if (!offset || !timeout || !max_bytes) co_return error.ToResponse();
   if (auto bad = co_await CheckPartition(state, topic, partition, nullptr)) {
     co_return bad->ToResponse();

@@ -26,7 +26,8 @@ TEST(Base64, RoundTripsEveryLength) {
 }
 
 TEST(Base64, RefusesWhatNoEncoderWrites) {
-  for (const char* bad : {"a", "aGVsbG8!", "not base64!", "aGVsbG9=", "====", "aG=VsbG8", "a b c d"}) {
+  for (const char* bad :
+       {"a", "aGVsbG8!", "not base64!", "aGVsbG9=", "====", "aG=VsbG8", "a b c d"}) {
     EXPECT_FALSE(Base64Decode(bad).has_value()) << bad;
   }
 }
@@ -54,9 +55,9 @@ TEST(MediaTypes, ContentTypeAndAccept) {
   EXPECT_FALSE(ContentTypeFormat("application/vnd.kafka.avro.v2+json").has_value());
   EXPECT_EQ(AcceptFormat("", EmbeddedFormat::kJson), EmbeddedFormat::kJson);
   EXPECT_EQ(AcceptFormat("*/*", EmbeddedFormat::kBinary), EmbeddedFormat::kBinary);
-  EXPECT_EQ(AcceptFormat("text/html, application/vnd.kafka.json.v2+json;q=0.9",
-                         EmbeddedFormat::kBinary),
-            EmbeddedFormat::kJson);
+  EXPECT_EQ(
+      AcceptFormat("text/html, application/vnd.kafka.json.v2+json;q=0.9", EmbeddedFormat::kBinary),
+      EmbeddedFormat::kJson);
   EXPECT_FALSE(AcceptFormat("text/html", EmbeddedFormat::kBinary).has_value());
 }
 
@@ -95,8 +96,7 @@ TEST(ProduceBody, RefusesMalformedInput) {
   EXPECT_EQ(code(R"({"records":[{"partition":-1}]})", EmbeddedFormat::kJson), 42201);
   EXPECT_EQ(code(R"({"records":[{"partition":1.5}]})", EmbeddedFormat::kJson), 42201);
   EXPECT_EQ(code(R"({"records":[{"headers":[{"value":"x"}]}]})", EmbeddedFormat::kJson), 42201);
-  EXPECT_EQ(code(R"({"records":[{"value":1}],"value_schema":"{}"})", EmbeddedFormat::kJson),
-            42201);
+  EXPECT_EQ(code(R"({"records":[{"value":1}],"value_schema":"{}"})", EmbeddedFormat::kJson), 42201);
   EXPECT_EQ(code(R"({"records":[{"value":1}]})", EmbeddedFormat::kJson), 0);
 }
 
