@@ -27,6 +27,7 @@
 #include "agent/topic_cache.h"
 #include "common/clock.h"
 #include "common/ulid.h"
+#include "jobs/jobs_service.h"
 #include "metadata/metadata_store.h"
 #include "network/http_server.h"
 #include "network/kafka_server.h"
@@ -76,6 +77,7 @@ class Agent::Impl {
   void RegisterMetrics();
   void RefreshMetrics();
   Task<void> Shutdown();
+  void StartJobs();
   void OnCommitted(const metadata::CommitRequest& request, const metadata::CommitResult& result);
 
   AgentConfig config_;
@@ -102,6 +104,7 @@ class Agent::Impl {
   std::unique_ptr<groups::OffsetExpiry> offset_expiry_;
   std::unique_ptr<Membership> membership_;
   std::unique_ptr<RoutingLog> routing_log_;
+  std::unique_ptr<jobs::JobsService> jobs_;  // only with the jobs role
   std::unique_ptr<KafkaServices> services_;
   std::unique_ptr<KafkaApi> api_;
   std::unique_ptr<network::KafkaServer> kafka_;
@@ -276,6 +279,7 @@ Status Agent::Impl::StartServers() {
   group_ticker_->Start();
   offset_expiry_ = std::make_unique<groups::OffsetExpiry>(*store_, *groups_, clock_);
   offset_expiry_->Start(ex, std::chrono::minutes(10));
+  if (config_.HasRole(AgentRole::kJobs)) StartJobs();
   MembershipOptions membership_options;
   membership_options.lease =
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.agent_lease_duration);
@@ -414,12 +418,32 @@ void Agent::Impl::WatchCluster(const AgentList& live) {
       "agent with -roles jobs (or proxy,jobs)");
 }
 
+// The jobs role: planner and worker loops on this event loop (docs/jobs.md).
+void Agent::Impl::StartJobs() {
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  jobs::JobsOptions options;
+  options.compaction_interval = duration_cast<milliseconds>(config_.compaction_interval);
+  options.compaction_min_objects = static_cast<int32_t>(config_.compaction_min_objects);
+  options.deletion_grace_period = duration_cast<milliseconds>(config_.deletion_grace_period);
+  options.retention_interval = duration_cast<milliseconds>(config_.retention_check_interval);
+  options.job_lease = duration_cast<milliseconds>(config_.job_lease_duration);
+  options.worker_poll_interval = std::min(options.compaction_interval, milliseconds(500));
+  options.object_key_prefix = "sluice/" + cluster_id_ + "/segments/";
+  const std::string owner =
+      config_.advertise_hostname + "/" + UlidGenerator().Next(clock_.NowMs());
+  jobs_ = std::make_unique<jobs::JobsService>(io_.get_executor(), *store_, *objects_, clock_,
+                                              logger_, metrics_, options, owner);
+  jobs_->Start();
+}
+
 Task<void> Agent::Impl::Shutdown() {
   draining_ = true;
   logger_.Info("shutting down: flushing buffered records");
   if (kafka_) kafka_->Stop();
   group_ticker_->Stop();
   offset_expiry_->Stop();
+  if (jobs_) jobs_->Stop();
   // Answer every produce request already admitted: flush, commit, respond.
   co_await batcher_->Drain();
   // Leave the cluster: the others stop routing clients here and take over its groups at once.
