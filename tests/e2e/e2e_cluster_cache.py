@@ -13,11 +13,10 @@ SLUICE_TEST_S3_* (scripts/with-postgres.sh, scripts/with-s3rver.sh); skips witho
 """
 
 import os
-import subprocess
 import sys
 import threading
 
-from agent_fixture import SKIP, Agent, check, require_module
+from agent_fixture import Agent, check, cluster_backend_args, require_module, wait_until
 
 require_module("confluent_kafka")
 from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
@@ -28,27 +27,6 @@ PARTITIONS = 4
 MESSAGES = 4000
 GETS = 'sluice_object_store_requests_total{operation="get"}'
 PEER_OK = 'sluice_file_cache_peer_reads_total{result="ok"}'
-
-
-def backend_args():
-    """Own database (so agents of tests running at the same time never meet) and own prefix."""
-    pg = os.environ.get("SLUICE_TEST_POSTGRES_URL")
-    endpoint = os.environ.get("SLUICE_TEST_S3_ENDPOINT")
-    bucket = os.environ.get("SLUICE_TEST_S3_BUCKET")
-    if not (pg and endpoint and bucket):
-        print("SKIP: run inside scripts/with-postgres.sh scripts/with-s3rver.sh")
-        sys.exit(SKIP)
-    database = f"e2e_cache_{os.getpid()}"
-    base, _, query = pg.partition("?")
-    own_url = base.rsplit("/", 1)[0] + "/" + database + ("?" + query if query else "")
-    created = subprocess.run(["psql", pg, "-q", "-v", "ON_ERROR_STOP=1", "-c",
-                              f"CREATE DATABASE {database}"], capture_output=True, text=True)
-    if created.returncode != 0:
-        raise RuntimeError(f"cannot create database {database}: {created.stderr}")
-    bucket_url = (f"s3://{bucket}?endpoint={endpoint}&s3ForcePathStyle=true&region=us-east-1"
-                  f"&prefix=e2e-cache-{os.getpid()}/")
-    return ["-metadataURL", own_url, "-bucketURL", bucket_url,
-            "-fileCacheSizeBytes", str(256 << 20)]
 
 
 def produce(bootstrap):
@@ -100,11 +78,13 @@ def total(agents, name):
 
 
 def main():
-    args = backend_args()
+    args = cluster_backend_args("cache")
     agents = [Agent(extra_args=args) for _ in range(3)]
     try:
         for a in agents:
             a.start()
+        wait_until(lambda: all(a.metrics().get("sluice_cluster_live_agents", 0) == 3
+                               for a in agents), 10, "every agent to see the other two")
         admin = AdminClient({"bootstrap.servers": agents[0].bootstrap})
         for f in admin.create_topics([NewTopic(TOPIC, PARTITIONS, 1)]).values():
             f.result(15)

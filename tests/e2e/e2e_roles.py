@@ -18,10 +18,12 @@ import json
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import time
 
+import kafka_wire
 from agent_fixture import (Agent, check, cluster_backend_args, require_module, sluice_binary,
                            wait_until)
 
@@ -78,6 +80,20 @@ def exchange_librdkafka(bootstrap):
         seen.add(value)
     c.close()
     check(len(seen) == COUNT, f"librdkafka consumer read {len(seen)} of {COUNT}")
+
+
+def find_coordinator(port, group, client_id):
+    """FindCoordinator v1 over a raw socket; returns the coordinator's port."""
+    with kafka_wire.connect(port) as sock:
+        body = kafka_wire.string(group) + struct.pack(">b", 0)
+        sock.sendall(kafka_wire.request(10, 1, 7, body, client_id=client_id.encode()))
+        r = kafka_wire.Reader(kafka_wire.read_response(sock))
+        (correlation, _throttle, error) = r.take(">iih")
+        check(correlation == 7 and error == 0, f"FindCoordinator error {error}")
+        r.string()  # error message
+        r.take(">i")  # node id
+        r.string()  # host
+        return r.take(">i")
 
 
 def start_fails(args, env=None):
@@ -168,6 +184,13 @@ def main():
         bootstrap = ",".join(addr[a] for a in (P, C, X))
         exchange_librdkafka(bootstrap)
         print(f"librdkafka: {COUNT} messages produced and consumed through targeted agents")
+        # FindCoordinator honours the target too: each side is sent to an agent it may use,
+        # whichever agent it asks.
+        for target, allowed in ((CONSUME, {C.kafka_port, X.kafka_port}),
+                                (PRODUCE, {P.kafka_port, X.kafka_port})):
+            for asked in (P, C, X):
+                port = find_coordinator(asked.kafka_port, "roles-rd-group", "adm" + target)
+                check(port in allowed, f"{target} via {asked.kafka_port}: coordinator {port}")
         node = shutil.which("node") or shutil.which("nodejs")
         if node:
             here = os.path.dirname(os.path.abspath(__file__))

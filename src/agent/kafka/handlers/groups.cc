@@ -3,6 +3,7 @@
 // (JoinGroup and SyncGroup long-poll until the rebalance moves on).
 #include <memory>
 
+#include "agent/cluster/routing.h"
 #include "agent/groups/group_coordinator.h"
 #include "agent/kafka/handlers/handlers.h"
 #include "common/async_event.h"
@@ -29,21 +30,33 @@ struct Coordinator {
   int32_t port = -1;
 };
 
-// The agent a client is sent to for a group. Today: the owner when it is known, live and has a
-// Kafka listener (no forwarding needed), else this agent, which forwards to the owner. This is
-// where the client's role target and zone will be honoured (client id features, design.md §1).
-Coordinator ChooseCoordinator(const KafkaServices& s, const RequestContext&,
-                              const groups::GroupOwner& owner) {
+// The agent a client is sent to for a group: among the agents this client may be shown (its role
+// target and zone, docs/roles.md), the owner when it is one of them (no forwarding needed), else
+// this agent when it is one of them, else a stable pick among them; that agent forwards to the
+// owner behind the scenes.
+Coordinator ChooseCoordinator(KafkaServices& s, const RequestContext& ctx,
+                              const std::string& group, const groups::GroupOwner& owner) {
+  const ClientHints hints = ParseClientHints(ctx.client_id);
+  const BrokerSet set = SelectBrokers(*s.cluster.LiveAgents(), s.cluster.Self(), hints);
+  if (s.routing_log) s.routing_log->WarnOnce(ctx.client_id, set.fallback);
+  auto shown = [&](int32_t node_id) -> const metadata::AgentRecord* {
+    for (const auto& agent : set.brokers) {
+      if (agent.node_id == node_id) return &agent;
+    }
+    return nullptr;
+  };
+  const metadata::AgentRecord* chosen = nullptr;
+  if (owner.kind == groups::GroupOwner::Kind::kRemote) chosen = shown(owner.agent.node_id);
+  if (chosen == nullptr) chosen = shown(s.cluster.Self().node_id);
+  if (chosen == nullptr) chosen = PickForKey(set, group);
   Coordinator c;
-  if (owner.kind == groups::GroupOwner::Kind::kRemote && owner.agent.agent.kafka_port > 0) {
-    c.node_id = owner.agent.node_id;
-    c.host = owner.agent.agent.host;
-    c.port = owner.agent.agent.kafka_port;
+  if (chosen == nullptr) {  // nothing to show (not even this agent): let the client retry
+    c.error = Code(ErrorCode::kCoordinatorNotAvailable);
     return c;
   }
-  c.node_id = s.cluster.Self().node_id;
-  c.host = s.settings.advertised_host;
-  c.port = s.settings.advertised_port;
+  c.node_id = chosen->node_id;
+  c.host = chosen->agent.host;
+  c.port = chosen->agent.kafka_port;
   return c;
 }
 
@@ -57,7 +70,8 @@ Task<Coordinator> Locate(KafkaServices& s, const RequestContext& ctx, int8_t key
     c.error = Code(ErrorCode::kInvalidRequest);
     c.message = "unknown coordinator key type";
   } else {
-    c = ChooseCoordinator(s, ctx, co_await s.group_ownership.Resolve(key));
+    auto owner = co_await s.group_ownership.Resolve(key);
+    c = ChooseCoordinator(s, ctx, key, owner);
   }
   co_return c;
 }
