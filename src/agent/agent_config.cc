@@ -9,6 +9,7 @@ namespace sluice {
 
 namespace {
 
+using std::chrono::hours;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
@@ -157,6 +158,19 @@ Result<AgentConfig> ParseAgentConfig(const std::vector<std::string>& args, const
                  "assignment (Kafka's group.initial.rebalance.delay.ms)");
   flags.Duration("agentLeaseDuration", &c.agent_lease_duration, seconds(10), seconds(1), minutes(5),
                  "How long an agent that stopped renewing its membership stays listed");
+  flags.Duration("compactionInterval", &c.compaction_interval, seconds(10), milliseconds(10),
+                 minutes(60), "How often the job planner looks for objects to compact");
+  flags.Int64("compactionMinObjects", &c.compaction_min_objects, 8, 2, 10000,
+              "Objects of one level that are merged into the next level together");
+  flags.Duration("deletionGracePeriod", &c.deletion_grace_period, minutes(5),
+                 std::chrono::nanoseconds(0), hours(24 * 7),
+                 "How long a dead (compacted or expired) object stays in the bucket before it is "
+                 "deleted; must outlive any read in flight");
+  flags.Duration("retentionCheckInterval", &c.retention_check_interval, minutes(1),
+                 milliseconds(10), hours(24),
+                 "How often retention.ms / retention.bytes are applied to every topic");
+  flags.Duration("jobLeaseDuration", &c.job_lease_duration, minutes(2), seconds(1), hours(1),
+                 "How long a claimed job may run before another jobs agent retries it");
   flags.Duration("groupLeaseDuration", &c.group_lease_duration, seconds(10), seconds(1), minutes(5),
                  "How long a consumer group stays owned by an agent that stopped renewing it");
   flags.Bool("autoCreateTopics", &c.auto_create_topics, true,

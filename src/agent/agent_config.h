@@ -52,6 +52,13 @@ struct AgentConfig {
   std::chrono::nanoseconds group_lease_duration{0};
   std::chrono::nanoseconds agent_lease_duration{0};
 
+  // Background jobs (jobs role; docs/jobs.md).
+  std::chrono::nanoseconds compaction_interval{0};
+  std::chrono::nanoseconds deletion_grace_period{0};
+  std::chrono::nanoseconds retention_check_interval{0};
+  std::chrono::nanoseconds job_lease_duration{0};
+  int64_t compaction_min_objects = 0;
+
   // Topics and clusters.
   bool auto_create_topics = true;
   int32_t default_num_partitions = 1;

@@ -182,6 +182,8 @@ Task<Result<network::ResponseTask>> KafkaApi::AdmitRequest(
       co_return Route<CreateTopicsRequest>(s, ctx, reader, HandleCreateTopics);
     case ApiKey::kDeleteTopics:
       co_return Route<DeleteTopicsRequest>(s, ctx, reader, HandleDeleteTopics);
+    case ApiKey::kDeleteRecords:
+      co_return Route<DeleteRecordsRequest>(s, ctx, reader, HandleDeleteRecords);
     case ApiKey::kCreatePartitions:
       co_return Route<CreatePartitionsRequest>(s, ctx, reader, HandleCreatePartitions);
     case ApiKey::kDescribeConfigs:

@@ -12,6 +12,7 @@ bool IsHandledApi(int16_t api_key) {
     case ApiKey::kListOffsets:
     case ApiKey::kCreateTopics:
     case ApiKey::kDeleteTopics:
+    case ApiKey::kDeleteRecords:
     case ApiKey::kCreatePartitions:
     case ApiKey::kDescribeConfigs:
     case ApiKey::kAlterConfigs:

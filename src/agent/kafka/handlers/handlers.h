@@ -25,6 +25,8 @@ Task<FetchResponse> HandleFetch(KafkaServices&, RequestContext, FetchRequest);
 Task<ListOffsetsResponse> HandleListOffsets(KafkaServices&, RequestContext, ListOffsetsRequest);
 Task<CreateTopicsResponse> HandleCreateTopics(KafkaServices&, RequestContext, CreateTopicsRequest);
 Task<DeleteTopicsResponse> HandleDeleteTopics(KafkaServices&, RequestContext, DeleteTopicsRequest);
+Task<DeleteRecordsResponse> HandleDeleteRecords(KafkaServices&, RequestContext,
+                                                DeleteRecordsRequest);
 Task<CreatePartitionsResponse> HandleCreatePartitions(KafkaServices&, RequestContext,
                                                       CreatePartitionsRequest);
 Task<DescribeConfigsResponse> HandleDescribeConfigs(KafkaServices&, RequestContext,
