@@ -1,11 +1,13 @@
 // The `sluice` binary: `sluice agent` runs an agent on the embedded default (or whatever its flags
-// say), `sluice playground` runs one entirely in memory.
+// say), `sluice playground` runs one entirely in memory, and the admin commands (docs/cli.md)
+// talk Kafka to a running agent.
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "agent/agent.h"
 #include "agent/agent_config.h"
+#include "cli/admin_commands.h"
 #include "cli/flags.h"
 
 namespace {
@@ -17,8 +19,10 @@ void PrintUsage() {
       "  sluice agent [flags]       run an agent (default: file:// bucket and SQLite under "
       "./sluice-data)\n"
       "  sluice playground [flags]  run an agent in memory (nothing is kept)\n"
-      "  sluice version             print the version\n\n"
-      "Run `sluice agent --help` for the flags.\n");
+      "  sluice version             print the version\n"
+      "%s\n"
+      "Run `sluice agent --help` for the agent's flags.\n",
+      sluice::cli::AdminCommandsSummary());
 }
 
 int RunAgent(sluice::AgentMode mode, const std::vector<std::string>& args) {
@@ -57,7 +61,9 @@ int main(int argc, char** argv) {
     std::printf("sluice 0.1.0\n");
     return 0;
   }
+  if (auto exit = sluice::cli::RunAdminCommand(command, rest)) return *exit;
   if (command == "help" || command == "--help" || command == "-help" || command == "-h") {
+    if (auto exit = sluice::cli::AdminHelp(rest)) return *exit;
     PrintUsage();
     // The agent's flags are the ones people look for.
     return RunAgent(sluice::AgentMode::kAgent, {"--help"});
