@@ -67,25 +67,29 @@ TEST(CompactionPayloadTest, RoundTripsAndRejectsGarbage) {
   EXPECT_FALSE(DecodeCompactionJob("compaction v1\nlevel 1\noutput o\ninput a k z\n").ok());
 }
 
-class CompactionTest : public ::testing::Test {
+class CompactionTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
+    if (GetParam() && metadata::testing::PostgresTestUrl().empty()) {
+      GTEST_SKIP() << metadata::testing::kNoPostgres;
+    }
+    f_ = std::make_unique<JobsFixture>(GetParam());
     options_.compaction_min_objects = 4;
     options_.compaction_max_inputs = 100;
     options_.object_key_prefix = testing::kPrefix;
-    f_.CreateTopic("t", 3);
-    f_.CreateTopic("u", 1);
+    f_->CreateTopic("t", 3);
+    f_->CreateTopic("u", 1);
   }
   // N objects, each with batches of several partitions in a scrambled order.
   void ProduceObjects(int n) {
     for (int i = 0; i < n; ++i) {
-      f_.ProduceObject({{"u", 0, 2}, {"t", 2, 1 + i % 3}, {"t", 0, 3}, {"t", 2, 1}, {"t", 1, 2}});
+      f_->ProduceObject({{"u", 0, 2}, {"t", 2, 1 + i % 3}, {"t", 0, 3}, {"t", 2, 1}, {"t", 1, 2}});
     }
   }
   std::map<std::pair<std::string, int32_t>, std::map<int64_t, Bytes>> ReadEverything() {
     std::map<std::pair<std::string, int32_t>, std::map<int64_t, Bytes>> all;
     for (auto [topic, p] : {std::pair<std::string, int>{"t", 0}, {"t", 1}, {"t", 2}, {"u", 0}}) {
-      all[{topic, p}] = f_.ReadAll(topic, p);
+      all[{topic, p}] = f_->ReadAll(topic, p);
     }
     return all;
   }
@@ -104,36 +108,36 @@ class CompactionTest : public ::testing::Test {
     return all;
   }
 
-  JobsFixture f_;
+  std::unique_ptr<JobsFixture> f_;
   JobsOptions options_;
 };
 
-TEST_F(CompactionTest, MergesL0ObjectsIntoOneL1WithBytesAndOffsetsUnchanged) {
+TEST_P(CompactionTest, MergesL0ObjectsIntoOneL1WithBytesAndOffsetsUnchanged) {
   ProduceObjects(12);
   auto before = ReadEverything();
   const auto& t0_before = before[Key("t", 0)];
   ASSERT_EQ(before[Key("u", 0)].size(), 12u);
   ASSERT_EQ(before[Key("t", 2)].size(), 24u);
   // A fetch that resolved its chunks before the swap.
-  auto resolved = Await(f_.store().FindChunks("t", 0, 0, UINT64_MAX));
+  auto resolved = Await(f_->store().FindChunks("t", 0, 0, UINT64_MAX));
   ASSERT_TRUE(resolved.ok());
 
-  Planner planner(f_.store(), options_, "agent-a");
+  Planner planner(f_->store(), options_, "agent-a");
   auto planned = Await(planner.RunOnce(100000));
   ASSERT_TRUE(planned.ok()) << planned.status().ToString();
   EXPECT_TRUE(planned->leader);
   EXPECT_EQ(planned->compactions, 1);
-  Worker worker(f_.store(), f_.objects(), options_, "agent-a");
+  Worker worker(f_->store(), f_->objects(), options_, "agent-a");
   auto reports = Drain(worker, 100000);
   ASSERT_FALSE(reports.empty());
 
-  auto live = f_.LiveObjects();
+  auto live = f_->LiveObjects();
   ASSERT_EQ(live.size(), 1u);
   EXPECT_EQ(live[0].level, 1);
   EXPECT_EQ(ReadEverything(), before);  // every byte at every offset
 
   // The output is one object, sorted by (topic, partition), contiguous per partition.
-  auto body = Await(f_.objects().Get(live[0].object_key, 0, UINT64_MAX));
+  auto body = Await(f_->objects().Get(live[0].object_key, 0, UINT64_MAX));
   ASSERT_TRUE(body.ok());
   auto footer = ParseSegmentFooter(*body);
   ASSERT_TRUE(footer.ok()) << footer.status().ToString();
@@ -147,20 +151,20 @@ TEST_F(CompactionTest, MergesL0ObjectsIntoOneL1WithBytesAndOffsetsUnchanged) {
   }
   // The old chunks are still readable until the grace period ends.
   for (const auto& c : *resolved) {
-    EXPECT_EQ(f_.ReadChunk(c), t0_before.at(c.base_offset));
+    EXPECT_EQ(f_->ReadChunk(c), t0_before.at(c.base_offset));
   }
   // New produce after the swap continues the offsets.
-  f_.ProduceObject({{"t", 0, 2}});
-  auto after = f_.ReadAll("t", 0);
+  f_->ProduceObject({{"t", 0, 2}});
+  auto after = f_->ReadAll("t", 0);
   EXPECT_EQ(after.size(), t0_before.size() + 1);
   EXPECT_EQ(after.rbegin()->first, 36);
 }
 
-TEST_F(CompactionTest, LevelsCascadeAndObjectCountStaysBounded) {
+TEST_P(CompactionTest, LevelsCascadeAndObjectCountStaysBounded) {
   options_.compaction_min_objects = 3;
   options_.compaction_max_inputs = 3;
-  Planner planner(f_.store(), options_, "a");
-  Worker worker(f_.store(), f_.objects(), options_, "a");
+  Planner planner(f_->store(), options_, "a");
+  Worker worker(f_->store(), f_->objects(), options_, "a");
   for (int round = 0; round < 9; ++round) {
     ProduceObjects(3);
     ASSERT_TRUE(Await(planner.RunOnce(1000 + round)).ok());
@@ -171,10 +175,10 @@ TEST_F(CompactionTest, LevelsCascadeAndObjectCountStaysBounded) {
     ASSERT_TRUE(Await(planner.RunOnce(2000 + extra)).ok());
     Drain(worker, 2000 + extra);
   }
-  auto live = f_.LiveObjects();
+  auto live = f_->LiveObjects();
   ASSERT_EQ(live.size(), 1u);
   EXPECT_EQ(live[0].level, 3);
-  auto t2 = f_.ReadAll("t", 2);
+  auto t2 = f_->ReadAll("t", 2);
   int64_t next = 0;
   for (const auto& [offset, batch] : t2) {
     EXPECT_EQ(offset, next);
@@ -182,27 +186,32 @@ TEST_F(CompactionTest, LevelsCascadeAndObjectCountStaysBounded) {
     ASSERT_TRUE(parsed.ok());
     next = offset + parsed->header.last_offset_delta + 1;
   }
-  EXPECT_EQ(next, f_.Partition("t", 2).high_watermark);
+  EXPECT_EQ(next, f_->Partition("t", 2).high_watermark);
 }
 
-TEST_F(CompactionTest, SwapKeepsChunksRetentionRemovedMeanwhileOut) {
+TEST_P(CompactionTest, SwapKeepsChunksRetentionRemovedMeanwhileOut) {
   ProduceObjects(4);
-  auto before = f_.ReadAll("t", 0);
-  auto live = f_.LiveObjects();
+  auto before = f_->ReadAll("t", 0);
+  auto live = f_->LiveObjects();
   CompactionJob job;
   job.output_object_id = "OUT1";
   for (const auto& o : live) job.inputs.push_back({o.object_id, o.object_key});
   // Retention drops t-0 below offset 6 between planning and the swap.
-  ASSERT_TRUE(Await(f_.store().AdvanceLogStartOffset("t", 0, 6, 5000)).ok());
-  auto stats = Await(RunCompaction(job, 1, testing::kPrefix, f_.store(), f_.objects(), 6000));
+  ASSERT_TRUE(Await(f_->store().AdvanceLogStartOffset("t", 0, 6, 5000)).ok());
+  auto stats = Await(RunCompaction(job, 1, testing::kPrefix, f_->store(), f_->objects(), 6000));
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
-  auto after = f_.ReadAll("t", 0);
+  auto after = f_->ReadAll("t", 0);
   ASSERT_EQ(after.size(), 2u);
   EXPECT_EQ(after.begin()->first, 6);
   EXPECT_EQ(after[6], before[6]);
   EXPECT_EQ(after[9], before[9]);
-  EXPECT_EQ(f_.LiveObjects().size(), 1u);
+  EXPECT_EQ(f_->LiveObjects().size(), 1u);
 }
+
+INSTANTIATE_TEST_SUITE_P(BackEnds, CompactionTest, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "postgres" : "sqlite";
+                         });
 
 }  // namespace
 }  // namespace sluice::jobs

@@ -58,8 +58,19 @@ TEST(RetentionCutTest, TopicConfigsAndPolicy) {
   EXPECT_FALSE(TopicRetention({{"retention.ms", "-2"}}, options).ok());
 }
 
-TEST(RetentionTest, TimeRetentionAdvancesLogStartAndKillsEmptiedObjects) {
-  JobsFixture f;
+class StoreJobsTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    if (GetParam() && metadata::testing::PostgresTestUrl().empty()) {
+      GTEST_SKIP() << metadata::testing::kNoPostgres;
+    }
+    f_ = std::make_unique<JobsFixture>(GetParam());
+  }
+  std::unique_ptr<JobsFixture> f_;
+};
+
+TEST_P(StoreJobsTest, TimeRetentionAdvancesLogStartAndKillsEmptiedObjects) {
+  JobsFixture& f = *f_;
   f.CreateTopic("t", 1, {{"retention.ms", "1000"}});
   f.CreateTopic("keep", 1);
   std::string old1 = f.ProduceObject({{"t", 0, 3, 100}, {"t", 0, 2, 200}});
@@ -86,8 +97,8 @@ TEST(RetentionTest, TimeRetentionAdvancesLogStartAndKillsEmptiedObjects) {
   EXPECT_TRUE(Await(RunRetention("gone", f.store(), options, 5500)).ok());
 }
 
-TEST(RetentionTest, SizeRetentionKeepsAtLeastTheLimit) {
-  JobsFixture f;
+TEST_P(StoreJobsTest, SizeRetentionKeepsAtLeastTheLimit) {
+  JobsFixture& f = *f_;
   f.CreateTopic("t", 1);
   for (int i = 0; i < 5; ++i) f.ProduceObject({{"t", 0, 2, 1000 + i}});
   auto all = f.ReadAll("t", 0);
@@ -102,8 +113,8 @@ TEST(RetentionTest, SizeRetentionKeepsAtLeastTheLimit) {
   EXPECT_EQ(f.ReadAll("t", 0).size(), 3u);
 }
 
-TEST(RetentionTest, AdvanceLogStartOffsetLikeDeleteRecords) {
-  JobsFixture f;
+TEST_P(StoreJobsTest, AdvanceLogStartOffsetLikeDeleteRecords) {
+  JobsFixture& f = *f_;
   f.CreateTopic("t", 1);
   f.ProduceObject({{"t", 0, 3}, {"t", 0, 3}});
   auto& s = f.store();
@@ -121,8 +132,8 @@ TEST(RetentionTest, AdvanceLogStartOffsetLikeDeleteRecords) {
   EXPECT_TRUE(f.LiveObjects().empty());
 }
 
-TEST(DeletionTest, DeadObjectsLeaveTheBucketOnlyAfterTheGracePeriod) {
-  JobsFixture f;
+TEST_P(StoreJobsTest, DeadObjectsLeaveTheBucketOnlyAfterTheGracePeriod) {
+  JobsFixture& f = *f_;
   f.CreateTopic("t", 1);
   f.CreateTopic("u", 1);
   f.ProduceObject({{"t", 0, 1}});
@@ -151,6 +162,11 @@ TEST(DeletionTest, DeadObjectsLeaveTheBucketOnlyAfterTheGracePeriod) {
   EXPECT_EQ(Await(RunDeletion(f.store(), f.objects(), later, 1000))->objects_deleted, 1);
   EXPECT_TRUE(f.BucketKeys().empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(BackEnds, StoreJobsTest, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "postgres" : "sqlite";
+                         });
 
 }  // namespace
 }  // namespace sluice::jobs
