@@ -65,7 +65,8 @@ std::optional<int> ParseCommandFlags(FlagSet& flags, const std::vector<std::stri
 
 int Fail(const Status& status) {
   std::fprintf(stderr, "sluice: %s\n", status.message().c_str());
-  return kExitFailed;
+  // Bad -bootstrap or -bucketURL values surface only when used; they are still bad flags.
+  return status.code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailed;
 }
 
 int UsageError(const std::string& message) {

@@ -46,7 +46,8 @@ std::optional<int> ParseCommandFlags(FlagSet& flags, const std::vector<std::stri
                                      const std::string& usage,
                                      std::vector<std::string>* positional);
 
-// Prints "sluice: <message>" on stderr and returns the exit code for it.
+// Prints "sluice: <message>" on stderr and returns the exit code for it: 2 for InvalidArgument
+// (a flag value found bad when used, e.g. -bootstrap or -bucketURL), else 1.
 int Fail(const Status& status);
 int UsageError(const std::string& message);
 

@@ -283,6 +283,10 @@ def errors(agent):
     sluice(agent, "groups", "reset-offsets", GROUP, expect=2)
     sluice(agent, "consume", "-topic", TOPIC, "-format", "%x", expect=2)
     sluice(agent, "produce", expect=2)
+    sluice(agent, "topics", "list", bootstrap="no-port-here", expect=2)
+    proc = subprocess.run([SLUICE, "inspect-object", "-bucketURL", "nope://x", "-key", "k"],
+                          capture_output=True, text=True)
+    check(proc.returncode == 2, f"bad bucket URL: {proc.returncode} {proc.stderr}")
     dead = f"127.0.0.1:{free_port()}"
     start = time.monotonic()
     _, err = sluice(agent, "topics", "list", "-timeout", "2s", bootstrap=dead, expect=1)
