@@ -36,6 +36,7 @@ test_packages=(
   postgresql
   openssl  # a self-signed certificate for the S3 suite over TLS (with-s3rver.sh --tls)
   python3-botocore  # cross-checks the S3 SigV4 signer (tests/unit/storage/botocore_sigv4.py)
+  chromium  # headless browser for the web console test (tests/e2e/e2e_console.py)
 )
 
 is_installed() {

@@ -10,6 +10,7 @@
 #include "agent/cluster/cluster_view.h"
 #include "agent/cluster/membership.h"
 #include "agent/cluster/routing_log.h"
+#include "agent/console/console_routes.h"
 #include "agent/fetch/cache_metrics.h"
 #include "agent/fetch/file_cache.h"
 #include "agent/fetch/partition_reader.h"
@@ -352,6 +353,8 @@ Status Agent::Impl::StartServers() {
       {config_.HasRole(AgentRole::kProxy) || config_.HasRole(AgentRole::kProxyProduce),
        config_.HasRole(AgentRole::kProxy) || config_.HasRole(AgentRole::kProxyConsume)});
   zone_cache_->RegisterRoutes(*http_);
+  console::RegisterConsoleRoutes(  // /ui
+      *http_, {*store_, *membership_, *groups_, clock_, group_ownership_.get()});
   SLUICE_RETURN_IF_ERROR(http_->Start());
   return JoinCluster();
 }
