@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 
 from agent_fixture import SKIP, Agent, require_module
@@ -28,6 +29,7 @@ TOPIC = "console-orders"
 GROUP = "console-readers"
 PER_PARTITION = {0: 7, 1: 5}  # records produced to each partition
 COMMITTED = {0: 4, 1: 5}      # committed offsets: lag 3 on partition 0, 0 on partition 1
+LIVE_GROUP = "console-live"   # a subscribed member stays in it while the page is loaded
 
 
 def check(cond, msg):
@@ -69,6 +71,32 @@ def produce_and_commit(agent):
     consumer.commit(offsets=[TopicPartition(TOPIC, p, o) for p, o in COMMITTED.items()],
                     asynchronous=False)
     consumer.close()
+
+
+def join_live_member(agent):
+    """A consumer that stays a member (heartbeats run in librdkafka's threads) with both
+    partitions assigned; the caller closes it."""
+    consumer = Consumer({"bootstrap.servers": agent.bootstrap, "group.id": LIVE_GROUP,
+                         "client.id": "console-live-client", "enable.auto.commit": False,
+                         "auto.offset.reset": "earliest", "session.timeout.ms": 30000})
+    consumer.subscribe([TOPIC])
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and len(consumer.assignment()) < 2:
+        consumer.poll(0.2)
+    check(len(consumer.assignment()) == 2, f"live member assignment: {consumer.assignment()}")
+    return consumer
+
+
+def check_live_group(agent):
+    groups = {g["group_id"]: g for g in get_json(agent, "/v1/console/groups")["groups"]}
+    check(LIVE_GROUP in groups, f"live group missing: {list(groups)}")
+    live = groups[LIVE_GROUP]
+    check(live["owned_here"] and live["state"] == "Stable" and live["generation"] >= 1,
+          f"live group state: {live}")
+    check(len(live["members"]) == 1, f"live members: {live['members']}")
+    member = live["members"][0]
+    check(member["client_id"] == "console-live-client" and member["assignment"] == {TOPIC: [0, 1]},
+          f"live member: {member}")
 
 
 def check_json(agent):
@@ -157,6 +185,12 @@ def check_page(agent, chromium, work):
     check(re.search(r'data-level="0"><td>L0</td><td class="num objects">\d+', dom) is not None,
           "objects by level missing")
     check('id="status" class="ok"' in dom, "status indicator not ok")
+    # The live group's state and its member's assignment.
+    m = re.search(rf'<tr data-group="{LIVE_GROUP}">(.*?)</tr>', dom)
+    check(m is not None and 'class="state">Stable<' in m.group(1), "live group not Stable in DOM")
+    m = re.search(rf'data-group="{LIVE_GROUP}" data-member="[^"]+">(.*?)</tr>', dom)
+    check(m is not None and "console-live-client" in m.group(1)
+          and f"assigned: {TOPIC} [0,1]" in m.group(1), f"member row: {m and m.group(1)}")
 
     png = os.path.join(work, "console.png")
     result = run_chromium(chromium, env_profile + [f"--screenshot={png}", "--window-size=1280,900",
@@ -181,12 +215,15 @@ def main():
         print("SKIP: chromium not installed and cannot be installed; scripts/install-deps.sh --test")
         sys.exit(SKIP)
     work = tempfile.mkdtemp(prefix="sluice-console-")
-    agent = Agent()
+    agent = Agent(["-groupInitialRebalanceDelay", "0s"])
     try:
         agent.start()
         produce_and_commit(agent)
         check_json(agent)
+        live = join_live_member(agent)
+        check_live_group(agent)
         check_page(agent, chromium, work)
+        live.close()
         print("PASS e2e_console")
     except BaseException:
         print(agent.log_tail(), file=sys.stderr)
