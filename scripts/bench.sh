@@ -114,10 +114,10 @@ for config in $CONFIGS; do
   fi
 
   brokers=127.0.0.1:$KAFKA_PORT
-  objects_before=$(metric sluice_produce_objects_written)
+  objects_before=$(metric sluice_produce_objects_written_total)
   produce=$("$LOADGEN" produce --brokers "$brokers" --topic bench --messages "$MESSAGES" \
     --size "$SIZE" --partitions "$PARTITIONS") || echo "produce run reported failures" >&2
-  objects_after=$(metric sluice_produce_objects_written)
+  objects_after=$(metric sluice_produce_objects_written_total)
   echo "$produce" >&2
   produce=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["objects"]=int(float(sys.argv[3]))-int(float(sys.argv[2])); d["puts_per_s"]=d["objects"]/d["seconds"] if d["seconds"] else 0; print(json.dumps(d))' \
     "$produce" "$objects_before" "$objects_after")

@@ -7,6 +7,8 @@
 #include <map>
 #include <thread>
 
+#include "agent/agent_metrics.h"
+#include "agent/agent_status.h"
 #include "agent/cluster/cluster_view.h"
 #include "agent/cluster/membership.h"
 #include "agent/cluster/routing_log.h"
@@ -42,15 +44,6 @@ namespace sluice::agent {
 namespace {
 constexpr const char* kVersion = "0.1.0";
 
-std::string JsonEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    out += c;
-  }
-  return out;
-}
 // "postgres://user:secret@host/db" -> "postgres://user:***@host/db": never log a password.
 std::string RedactUrlPassword(const std::string& url) {
   auto scheme = url.find("://");
@@ -116,21 +109,10 @@ class Agent::Impl {
   int signals_seen_ = 0;
   int64_t last_no_jobs_warning_ms_ = 0;
 
-  // Metrics refreshed from component counters at scrape time.
-  obs::Gauge* connections_open_ = nullptr;
-  obs::Gauge* connections_total_ = nullptr;
-  obs::Gauge* bytes_in_ = nullptr;
-  obs::Gauge* bytes_out_ = nullptr;
-  obs::Gauge* flush_objects_ = nullptr;
-  obs::Gauge* flush_bytes_ = nullptr;
-  obs::Gauge* flush_failures_ = nullptr;
-  obs::Gauge* cache_hits_ = nullptr;
-  obs::Gauge* cache_misses_ = nullptr;
-  obs::Gauge* cache_gets_ = nullptr;
-  obs::Gauge* cache_get_bytes_ = nullptr;
-  obs::Gauge* cache_size_ = nullptr;
-  obs::Counter* produced_records_ = nullptr;
-  obs::Counter* produced_batches_ = nullptr;
+  // Metrics refreshed from component counters at scrape time (docs/metrics.md).
+  std::unique_ptr<AgentMetrics> agent_metrics_;
+  std::unique_ptr<HealthProbe> health_;  // /v1/status
+  std::chrono::steady_clock::time_point started_at_ = std::chrono::steady_clock::now();
 };
 
 Status Agent::Impl::Open() {
@@ -173,20 +155,16 @@ void Agent::Impl::OnCommitted(const metadata::CommitRequest& request,
     const auto& chunk = request.chunks[i];
     const auto& outcome = result.chunks[i];
     if (outcome.error_code != 0 || outcome.duplicate) continue;
-    produced_records_->Inc(chunk.record_count);
-    produced_batches_->Inc();
     topics_->AdvanceHighWatermark(chunk.topic, chunk.partition,
                                   outcome.base_offset + chunk.last_offset_delta + 1,
                                   outcome.log_start_offset);
   }
+  agent_metrics_->RecordCommitted(request, result);
   // Wake fetches even if every chunk failed: they re-check and answer.
   topics_->commits().Notify();
 }
 
 void Agent::Impl::RegisterMetrics() {
-  auto gauge = [&](const char* name, const char* help) {
-    return &metrics_.AddGauge(name, help).Get();
-  };
   metrics_.AddGauge("sluice_agent_info", "Agent version and cluster id.", {"version", "cluster_id"})
       .WithLabels({kVersion, cluster_id_})
       .Set(1);
@@ -196,49 +174,14 @@ void Agent::Impl::RegisterMetrics() {
        {AgentRole::kProxy, AgentRole::kProxyProduce, AgentRole::kProxyConsume, AgentRole::kJobs}) {
     roles.WithLabels({std::string(AgentRoleName(role))}).Set(config_.HasRole(role) ? 1 : 0);
   }
-  connections_open_ = gauge("sluice_kafka_connections_open", "Open Kafka connections.");
-  connections_total_ =
-      gauge("sluice_kafka_connections_accepted", "Kafka connections accepted since start.");
-  bytes_in_ = gauge("sluice_kafka_received_bytes", "Kafka request bytes received since start.");
-  bytes_out_ = gauge("sluice_kafka_sent_bytes", "Kafka response bytes sent since start.");
-  flush_objects_ =
-      gauge("sluice_produce_objects_written", "Segment objects written and committed.");
-  flush_bytes_ =
-      gauge("sluice_produce_object_bytes_written", "Bytes of committed segment objects.");
-  flush_failures_ = gauge("sluice_produce_flush_failures", "Flushes whose PUT or commit failed.");
-  cache_hits_ = gauge("sluice_file_cache_hits", "File cache hits since start.");
-  cache_misses_ = gauge("sluice_file_cache_misses", "File cache misses since start.");
-  cache_gets_ = gauge("sluice_object_store_gets", "Object-store GETs sent by the file cache.");
-  cache_get_bytes_ = gauge("sluice_object_store_get_bytes", "Bytes read from the object store.");
-  cache_size_ = gauge("sluice_file_cache_size_bytes", "Bytes held by the file cache.");
+  agent_metrics_ = std::make_unique<AgentMetrics>(metrics_);
+  batcher_->SetFlushObserver([this](const FlushTiming& t) { agent_metrics_->RecordFlush(t); });
   cache_metrics_ = std::make_unique<CacheMetrics>(metrics_);
-  produced_records_ =
-      &metrics_.AddCounter("sluice_produced_records_total", "Records committed by this agent.")
-           .Get();
-  produced_batches_ =
-      &metrics_
-           .AddCounter("sluice_produced_batches_total", "Record batches committed by this agent.")
-           .Get();
 }
 
 void Agent::Impl::RefreshMetrics() {
-  if (kafka_) {
-    const auto& c = kafka_->counters();
-    connections_open_->Set(static_cast<double>(c.connections_open.load()));
-    connections_total_->Set(static_cast<double>(c.connections_accepted.load()));
-    bytes_in_->Set(static_cast<double>(c.bytes_in.load()));
-    bytes_out_->Set(static_cast<double>(c.bytes_out.load()));
-  }
-  const auto& f = batcher_->stats();
-  flush_objects_->Set(static_cast<double>(f.objects));
-  flush_bytes_->Set(static_cast<double>(f.bytes));
-  flush_failures_->Set(static_cast<double>(f.failures));
-  const auto& cs = cache_->stats();
-  cache_hits_->Set(static_cast<double>(cs.hits));
-  cache_misses_->Set(static_cast<double>(cs.misses));
-  cache_gets_->Set(static_cast<double>(cs.gets));
-  cache_get_bytes_->Set(static_cast<double>(cs.get_bytes));
-  cache_size_->Set(static_cast<double>(cache_->size_bytes()));
+  agent_metrics_->Refresh(kafka_ ? &kafka_->counters() : nullptr, batcher_->stats(),
+                          reader_->stats(), *groups_);
   cache_metrics_->Refresh(*cache_, zone_cache_.get());
 }
 
@@ -321,24 +264,25 @@ Status Agent::Impl::StartServers() {
   http_ = std::make_unique<HttpServer>(ex, http_options, &logger_, &metrics_);
   if (api_) RouteForwardedGroupRequests(*http_, *api_);
   RouteOwnedGroups(*http_, *group_ownership_, *membership_);
+  health_ =
+      std::make_unique<HealthProbe>(*store_, *objects_, "sluice/" + cluster_id_ + "/", clock_);
   http_->Route("GET", "/v1/status", [this](const HttpRequest&) -> Task<HttpResponse> {
-    HttpResponse response;
-    response.status = ready_ && !draining_ ? 200 : 503;
-    response.content_type = "application/json";
-    std::string roles;
-    for (auto role : config_.roles) {
-      roles += (roles.empty() ? "\"" : ",\"") + std::string(AgentRoleName(role)) + "\"";
-    }
-    response.body = "{\"status\":\"" + std::string(ready_ && !draining_ ? "ready" : "not_ready") +
-                    "\",\"version\":\"" + kVersion + "\",\"cluster_id\":\"" +
-                    JsonEscape(cluster_id_) + "\",\"node_id\":" +
-                    std::to_string(membership_->Self().node_id) + ",\"availability_zone\":\"" +
-                    JsonEscape(config_.availability_zone) + "\",\"live_agents\":" +
-                    std::to_string(membership_->LiveAgents()->size()) + ",\"roles\":[" + roles +
-                    "],\"kafka_port\":" + std::to_string(kafka_ ? kafka_->port() : 0) +
-                    ",\"bucket\":\"" + JsonEscape(objects_->Describe()) +
-                    "\",\"draining\":" + (draining_ ? "true" : "false") + "}";
-    co_return response;
+    co_await health_->Refresh();
+    StatusFacts facts;
+    facts.node_id = membership_->Self().node_id;
+    facts.version = kVersion;
+    facts.cluster_id = cluster_id_;
+    for (auto role : config_.roles) facts.roles.emplace_back(AgentRoleName(role));
+    facts.availability_zone = config_.availability_zone;
+    facts.agent_group = config_.agent_group;
+    facts.live_agents = membership_->LiveAgents()->size();
+    facts.kafka_port = kafka_ ? kafka_->port() : 0;
+    facts.bucket = objects_->Describe();
+    facts.started = ready_;
+    facts.draining = draining_;
+    facts.uptime_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_).count();
+    co_return RenderStatus(facts, *health_);
   });
   http_->Route("GET", "/metrics", [this](const HttpRequest&) -> Task<HttpResponse> {
     RefreshMetrics();
@@ -442,13 +386,22 @@ void Agent::Impl::StartJobs() {
 
 Task<void> Agent::Impl::Shutdown() {
   draining_ = true;
+  if (config_.shutdown_announce_duration.count() > 0) {
+    logger_.Info("shutting down: announcing draining on /v1/status");
+    asio::steady_timer announce(io_, config_.shutdown_announce_duration);
+    co_await announce.async_wait(asio::use_awaitable);
+  }
   logger_.Info("shutting down: flushing buffered records");
-  if (kafka_) kafka_->Stop();
+  // No new clients; requests on open connections are still served while the buffer drains.
+  if (kafka_) kafka_->StopAccepting();
   group_ticker_->Stop();
   offset_expiry_->Stop();
   if (jobs_) jobs_->Stop();
   // Answer every produce request already admitted: flush, commit, respond.
   co_await batcher_->Drain();
+  asio::steady_timer answered(io_, std::chrono::milliseconds(50));  // answers reach the sockets
+  co_await answered.async_wait(asio::use_awaitable);
+  if (kafka_) kafka_->Stop();  // requests still buffered are unanswered: producers retry them
   // Leave the cluster: the others stop routing clients here and take over its groups at once.
   // Hand the consumer groups over: long polls answer NOT_COORDINATOR, leases are released.
   co_await group_ownership_->Stop();

@@ -206,6 +206,11 @@ Result<AgentConfig> ParseAgentConfig(const std::vector<std::string>& args, const
   flags.Duration("gracefulShutdownDuration", &c.graceful_shutdown_duration, seconds(10),
                  std::chrono::nanoseconds(0), minutes(10),
                  "Time allowed to finish in-flight work after SIGTERM");
+  flags.Duration("shutdownAnnounceDuration", &c.shutdown_announce_duration, seconds(0),
+                 std::chrono::nanoseconds(0), minutes(10),
+                 "After SIGTERM, keep serving while /v1/status answers 503 for this long, so load "
+                 "balancers stop sending clients before connections close (counts toward "
+                 "-gracefulShutdownDuration)");
 
   SLUICE_RETURN_IF_ERROR(flags.Parse(args, env));
   c.usage = flags.Usage();

@@ -74,6 +74,7 @@ struct AgentConfig {
   obs::LogLevel log_level = obs::LogLevel::kInfo;
   obs::LogFormat log_format = obs::LogFormat::kText;
   std::chrono::nanoseconds graceful_shutdown_duration{0};
+  std::chrono::nanoseconds shutdown_announce_duration{0};  // 503 on /v1/status, still serving
 
   // -help was given: print `usage` and exit 0 instead of starting.
   bool help_requested = false;

@@ -174,11 +174,15 @@ Status KafkaServer::Start() {
   return Status::Ok();
 }
 
+void KafkaServer::StopAccepting() {
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+}
+
 void KafkaServer::Stop() {
   if (*stopped_) return;
   *stopped_ = true;
-  boost::system::error_code ec;
-  acceptor_.close(ec);
+  StopAccepting();
   for (auto& weak : connections_) {
     if (auto connection = weak.lock()) connection->Close();
   }
@@ -190,7 +194,7 @@ Task<void> KafkaServer::AcceptLoop() {
   while (!*stopped) {
     boost::system::error_code ec;
     tcp::socket socket = co_await acceptor_.async_accept(kRedirect(ec));
-    if (*stopped) co_return;
+    if (*stopped || !acceptor_.is_open()) co_return;  // Stop() or StopAccepting()
     if (ec) continue;
     socket.set_option(tcp::no_delay(true), ec);
     ConnectionInfo info;

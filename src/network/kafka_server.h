@@ -62,6 +62,8 @@ class KafkaServer {
 
   // Binds and starts accepting.
   Status Start();
+  // Stops accepting new connections; open ones keep being served (graceful shutdown).
+  void StopAccepting();
   // Stops accepting and closes every connection.
   void Stop();
   uint16_t port() const { return bound_port_; }

@@ -139,7 +139,7 @@ def main():
         print(f"{len(values)} messages, none lost or duplicated across the kill; leaders {lead}")
 
         # A's commits were announced to the other agents (their long polls wake at once).
-        check(a.metrics().get("sluice_commit_notices_sent", 0) > 0, "no commit notices sent")
+        check(a.metrics().get("sluice_commit_notices_sent_total", 0) > 0, "no commit notices sent")
 
         # KafkaJS through the survivors: its producer and its consumer group see the same log.
         node = shutil.which("node") or shutil.which("nodejs")

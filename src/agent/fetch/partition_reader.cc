@@ -1,5 +1,7 @@
 #include "agent/fetch/partition_reader.h"
 
+#include <algorithm>
+
 namespace sluice::agent {
 
 void StampBatchBaseOffset(uint8_t* batch, int64_t base_offset) {
@@ -52,6 +54,9 @@ Task<Result<PartitionRead>> PartitionReader::Read(const std::string& topic, int3
       for (int b = 12; b < 16; ++b) out.records[at + b] = 0;
       out.next_offset = chunks[k].base_offset + chunks[k].offset_count;
       out.batches++;
+      stats_.bytes += piece.size();
+      stats_.batches++;
+      stats_.records += static_cast<uint64_t>(std::max(chunks[k].record_count, 0));
     }
     i = j;
   }

@@ -16,6 +16,13 @@ struct PartitionRead {
   int32_t batches = 0;
 };
 
+// What the reader has returned since start, Kafka and HTTP fetches alike (for /metrics).
+struct ReadStats {
+  uint64_t bytes = 0;
+  uint64_t batches = 0;
+  uint64_t records = 0;
+};
+
 class PartitionReader {
  public:
   PartitionReader(metadata::MetadataStore& store, RangeReader& cache)
@@ -29,9 +36,12 @@ class PartitionReader {
   // The batch that holds `offset`, or an empty result past the end (for ListOffsets queries).
   Task<Result<Bytes>> ReadBatchAt(const std::string& topic, int32_t partition, int64_t offset);
 
+  const ReadStats& stats() const { return stats_; }
+
  private:
   metadata::MetadataStore& store_;
   RangeReader& cache_;
+  ReadStats stats_;
 };
 
 // Writes base_offset into the first 8 bytes of a RecordBatch (big-endian).

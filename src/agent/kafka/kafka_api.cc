@@ -108,11 +108,45 @@ KafkaApi::KafkaApi(KafkaServices& services, obs::MetricsRegistry& metrics)
       request_errors_(metrics.AddCounter(
           "sluice_kafka_request_errors_total",
           "Kafka requests refused before handling (bad header, API or version), by reason.",
-          {"reason"})) {}
+          {"reason"})) {
+  auto& seconds = metrics.AddHistogram(
+      "sluice_kafka_request_duration_seconds",
+      "Kafka requests from admission to the response being ready (long polls included), by API.",
+      obs::DefaultSecondsBuckets(), {"api"});
+  auto& failed = metrics.AddCounter(
+      "sluice_kafka_failed_requests_total",
+      "Kafka requests whose body or version was refused (the connection is closed), by API.",
+      {"api"});
+  for (int key = 0; key < 100; ++key) {
+    const ApiInfo* api = FindApi(static_cast<int16_t>(key));
+    if (!api || !IsHandledApi(static_cast<int16_t>(key))) continue;
+    const std::string name(api->name);
+    api_series_[static_cast<int16_t>(key)] = {&seconds.WithLabels({name}),
+                                              &failed.WithLabels({name})};
+  }
+}
 
 Task<Result<network::ResponseTask>> KafkaApi::Admit(const network::ConnectionInfo& connection,
                                                     Bytes frame) {
-  co_return co_await AdmitRequest(connection, std::move(frame), false);
+  const auto start = std::chrono::steady_clock::now();
+  const int16_t api_key = frame.size() >= 2 ? static_cast<int16_t>((frame[0] << 8) | frame[1]) : -1;
+  auto admitted = co_await AdmitRequest(connection, std::move(frame), false);
+  auto series = api_series_.find(api_key);
+  if (series == api_series_.end()) co_return admitted;
+  if (!admitted.ok()) {
+    series->second.failed->Inc();
+    co_return admitted;
+  }
+  co_return Timed(series->second, start, std::move(*admitted));
+}
+
+network::ResponseTask KafkaApi::Timed(ApiSeries& series,
+                                      std::chrono::steady_clock::time_point start,
+                                      network::ResponseTask inner) {
+  std::optional<Bytes> response = co_await std::move(inner);
+  series.seconds->Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  co_return response;
 }
 
 Task<Result<Bytes>> KafkaApi::AdmitForwarded(Bytes frame, std::string client_host) {

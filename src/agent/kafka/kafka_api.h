@@ -3,6 +3,8 @@
 // interface.
 #pragma once
 
+#include <chrono>
+#include <map>
 #include <vector>
 
 #include "agent/kafka/kafka_services.h"
@@ -25,9 +27,18 @@ class KafkaApi : public network::KafkaRequestHandler {
   Task<Result<network::ResponseTask>> AdmitRequest(const network::ConnectionInfo& connection,
                                                    Bytes frame, bool forwarded);
 
+  // Per-API series, resolved once for every handled API (read-only afterwards).
+  struct ApiSeries {
+    obs::Histogram* seconds = nullptr;
+    obs::Counter* failed = nullptr;
+  };
+  network::ResponseTask Timed(ApiSeries& series, std::chrono::steady_clock::time_point start,
+                              network::ResponseTask inner);
+
   KafkaServices& services_;
   obs::CounterFamily& requests_;
   obs::CounterFamily& request_errors_;
+  std::map<int16_t, ApiSeries> api_series_;
 };
 
 }  // namespace sluice::agent

@@ -79,6 +79,9 @@ Task<void> Batcher::Drain() {
 }
 
 Task<void> Batcher::Flush(Buffer buffer) {
+  using SecondsD = std::chrono::duration<double>;
+  const auto flush_start = std::chrono::steady_clock::now();
+  FlushTiming timing;
   // Lay chunks out grouped by partition (stable, so each partition keeps arrival order): a
   // consumer of one partition then reads one contiguous range.
   std::vector<size_t> order(buffer.chunks.size());
@@ -132,15 +135,24 @@ Task<void> Batcher::Flush(Buffer buffer) {
   const uint64_t object_bytes = object.size();
 
   Result<metadata::CommitResult> committed = Status::Internal("not committed");
+  const auto put_start = std::chrono::steady_clock::now();
   Status put = co_await objects_.Put(request.object_key, std::move(object));
+  const auto put_end = std::chrono::steady_clock::now();
+  timing.put_seconds = SecondsD(put_end - put_start).count();
   if (put.ok()) {
     committed = co_await CommitWithRetry(request);
+    timing.commit_seconds = SecondsD(std::chrono::steady_clock::now() - put_end).count();
   } else {
     committed = put;
   }
+  timing.ok = committed.ok();
+  timing.object_bytes = object_bytes;
+  for (const auto& chunk : request.chunks) timing.records += chunk.record_count;
 
   if (!committed.ok()) {
     stats_.failures++;
+    timing.flush_seconds = SecondsD(std::chrono::steady_clock::now() - flush_start).count();
+    if (flush_observer_) flush_observer_(timing);
     // Nothing was acknowledged; the producers retry. An object whose commit never happened is an
     // orphan that the orphan scan removes.
     for (auto& waiter : buffer.waiters) {
@@ -163,6 +175,8 @@ Task<void> Batcher::Flush(Buffer buffer) {
     }
     waiter.done->Set(std::move(outcomes));
   }
+  timing.flush_seconds = SecondsD(std::chrono::steady_clock::now() - flush_start).count();
+  if (flush_observer_) flush_observer_(timing);
 }
 
 Task<Result<metadata::CommitResult>> Batcher::CommitWithRetry(metadata::CommitRequest request) {

@@ -53,6 +53,17 @@ struct FlushStats {
   uint64_t failures = 0;
 };
 
+// How one flush went, for latency histograms: the PUT, the commit (with its retries) and the
+// whole flush, from its start to the answers.
+struct FlushTiming {
+  bool ok = false;
+  uint64_t object_bytes = 0;
+  uint64_t records = 0;
+  double put_seconds = 0;
+  double commit_seconds = 0;  // 0 when the PUT failed
+  double flush_seconds = 0;
+};
+
 class Batcher {
  public:
   // `on_committed` runs after every successful commit with the request and its outcome, so the
@@ -72,6 +83,10 @@ class Batcher {
   Task<void> Drain();
 
   const FlushStats& stats() const { return stats_; }
+  // Called after every flush, successful or not (metrics). Optional.
+  void SetFlushObserver(std::function<void(const FlushTiming&)> observer) {
+    flush_observer_ = std::move(observer);
+  }
 
  private:
   struct Waiter {
@@ -105,6 +120,7 @@ class Batcher {
   bool flushing_ = false;
   Signal flushed_;
   FlushStats stats_;
+  std::function<void(const FlushTiming&)> flush_observer_;
 };
 
 }  // namespace sluice::agent

@@ -189,6 +189,7 @@ TEST(AgentConfigTest, HelpReturnsUsageListingEveryFlag) {
                            "-logFormat string",
                            "-fileCacheSizeBytes bytes",
                            "-gracefulShutdownDuration duration",
+                           "-shutdownAnnounceDuration duration",
                            "SLUICE_AGENT_ROLES",
                            "WARPSTREAM_AGENT_ROLES",
                            "file://<dataDir>/bucket"}) {
