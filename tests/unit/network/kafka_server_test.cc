@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <thread>
 
 #include "common/asio.h"
@@ -93,6 +94,28 @@ TEST_F(KafkaServerTest, PipelinedResponsesComeBackInRequestOrder) {
   EXPECT_EQ(ReadFrame(s), Frame(60, 1));
   EXPECT_EQ(ReadFrame(s), Frame(1, 2));
   EXPECT_EQ(ReadFrame(s), Frame(30, 3));
+}
+
+// Graceful shutdown: after StopAccepting an open connection is still served, including a
+// response in flight; a new connection is refused.
+TEST_F(KafkaServerTest, StopAcceptingKeepsOpenConnectionsServed) {
+  auto s = Connect();
+  SendFrame(s, Frame(1, 1));
+  EXPECT_EQ(ReadFrame(s), Frame(1, 1));
+  SendFrame(s, Frame(80, 2));  // still being handled when accepting stops
+  std::promise<void> stopped;
+  asio::post(io_, [&] {
+    server_->StopAccepting();
+    stopped.set_value();
+  });
+  stopped.get_future().wait();
+  EXPECT_EQ(ReadFrame(s), Frame(80, 2));
+  SendFrame(s, Frame(1, 3));
+  EXPECT_EQ(ReadFrame(s), Frame(1, 3));
+  tcp::socket late(client_io_);
+  boost::system::error_code ec;
+  late.connect({asio::ip::make_address("127.0.0.1"), server_->port()}, ec);
+  EXPECT_TRUE(ec) << "a connection was accepted after StopAccepting";
 }
 
 TEST_F(KafkaServerTest, RequestsWithoutResponseAreSkipped) {
