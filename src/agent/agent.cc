@@ -10,7 +10,9 @@
 #include "agent/agent_metrics.h"
 #include "agent/agent_status.h"
 #include "agent/cluster/cluster_view.h"
+#include "agent/cluster/commit_notices.h"
 #include "agent/cluster/membership.h"
+#include "agent/cluster/peer_clients.h"
 #include "agent/cluster/routing_log.h"
 #include "agent/console/console_routes.h"
 #include "agent/fetch/cache_metrics.h"
@@ -73,6 +75,7 @@ class Agent::Impl {
   Task<void> Shutdown();
   void StartJobs();
   void OnCommitted(const metadata::CommitRequest& request, const metadata::CommitResult& result);
+  Task<HttpResponse> ReceiveCommitNotices(const HttpRequest& request);
 
   AgentConfig config_;
   obs::Logger logger_;
@@ -97,6 +100,8 @@ class Agent::Impl {
   std::unique_ptr<groups::GroupTicker> group_ticker_;
   std::unique_ptr<groups::OffsetExpiry> offset_expiry_;
   std::unique_ptr<Membership> membership_;
+  std::unique_ptr<PeerClients> peers_;
+  std::unique_ptr<CommitNoticeSender> commit_notices_;
   std::unique_ptr<RoutingLog> routing_log_;
   std::unique_ptr<jobs::JobsService> jobs_;  // only with the jobs role
   std::unique_ptr<KafkaServices> services_;
@@ -111,6 +116,8 @@ class Agent::Impl {
 
   // Metrics refreshed from component counters at scrape time (docs/metrics.md).
   std::unique_ptr<AgentMetrics> agent_metrics_;
+  MirroredCounter* notices_sent_ = nullptr;
+  MirroredCounter* notices_failed_ = nullptr;
   std::unique_ptr<HealthProbe> health_;  // /v1/status
   std::chrono::steady_clock::time_point started_at_ = std::chrono::steady_clock::now();
 };
@@ -162,6 +169,30 @@ void Agent::Impl::OnCommitted(const metadata::CommitRequest& request,
   agent_metrics_->RecordCommitted(request, result);
   // Wake fetches even if every chunk failed: they re-check and answer.
   topics_->commits().Notify();
+  // And the long polls of the other agents.
+  if (commit_notices_) {
+    std::vector<CommitNotice> notices;
+    for (size_t i = 0; i < request.chunks.size(); ++i) {
+      const auto& outcome = result.chunks[i];
+      if (outcome.error_code != 0) continue;
+      notices.push_back({request.chunks[i].topic, request.chunks[i].partition,
+                         outcome.base_offset + request.chunks[i].last_offset_delta + 1,
+                         outcome.log_start_offset});
+    }
+    commit_notices_->Send(notices);
+  }
+}
+
+// POST /v1/internal/commits from another agent: its new high watermarks; wake our long polls.
+Task<HttpResponse> Agent::Impl::ReceiveCommitNotices(const HttpRequest& request) {
+  auto notices = DecodeCommitNotices(request.body);
+  if (!notices.ok()) co_return HttpResponse::JsonError(400, notices.status().message());
+  for (const auto& n : *notices) {
+    topics_->AdvanceHighWatermark(n.topic, n.partition, n.high_watermark, n.log_start_offset);
+  }
+  HttpResponse response;
+  response.status = 204;
+  co_return response;
 }
 
 void Agent::Impl::RegisterMetrics() {
@@ -176,10 +207,17 @@ void Agent::Impl::RegisterMetrics() {
   }
   agent_metrics_ = std::make_unique<AgentMetrics>(metrics_);
   batcher_->SetFlushObserver([this](const FlushTiming& t) { agent_metrics_->RecordFlush(t); });
+  notices_sent_ =
+      &agent_metrics_->Mirror("sluice_commit_notices_sent_total",
+                              "Commit notices delivered to other agents (they wake long polls).");
+  notices_failed_ = &agent_metrics_->Mirror("sluice_commit_notices_failed_total",
+                                            "Commit notices that did not arrive.");
   cache_metrics_ = std::make_unique<CacheMetrics>(metrics_);
 }
 
 void Agent::Impl::RefreshMetrics() {
+  notices_sent_->Update(commit_notices_->sent());
+  notices_failed_->Update(commit_notices_->failed());
   agent_metrics_->Refresh(kafka_ ? &kafka_->counters() : nullptr, batcher_->stats(),
                           reader_->stats(), *groups_);
   cache_metrics_->Refresh(*cache_, zone_cache_.get());
@@ -229,6 +267,8 @@ Status Agent::Impl::StartServers() {
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.agent_lease_duration);
   membership_ = std::make_unique<Membership>(ex, *store_, clock_, logger_, membership_options);
   routing_log_ = std::make_unique<RoutingLog>(logger_);
+  peers_ = std::make_unique<PeerClients>(ex);
+  commit_notices_ = std::make_unique<CommitNoticeSender>(ex, *membership_, *peers_);
   // Consumer groups: one owner per group in the cluster, by leases in the metadata store.
   group_leases_ = std::make_unique<groups::MetadataGroupLeaseStore>(*store_);
   groups::LeaseOwnershipOptions lease_options;
@@ -299,6 +339,8 @@ Status Agent::Impl::StartServers() {
   zone_cache_->RegisterRoutes(*http_);
   console::RegisterConsoleRoutes(  // /ui
       *http_, {*store_, *membership_, *groups_, clock_, group_ownership_.get()});
+  http_->Route("POST", "/v1/internal/commits",
+               [this](const HttpRequest& request) { return ReceiveCommitNotices(request); });
   SLUICE_RETURN_IF_ERROR(http_->Start());
   return JoinCluster();
 }

@@ -88,4 +88,14 @@ void StampPartitionLeaderEpoch(MutableByteSpan batch, int32_t epoch) {
   StoreBigEndian<int32_t>(batch.data() + 12, epoch);
 }
 
+void StampLogAppendTime(MutableByteSpan batch, int64_t append_time_ms) {
+  constexpr size_t kMaxTimestampOffset = 35;  // attributes(2) lastOffsetDelta(4) baseTimestamp(8)
+  if (batch.size() < kBatchHeaderSize) return;
+  uint8_t* p = batch.data();
+  const uint16_t attributes = LoadBigEndian<uint16_t>(p + kBatchAttributesOffset) | 0x08;
+  StoreBigEndian<uint16_t>(p + kBatchAttributesOffset, attributes);
+  StoreBigEndian<int64_t>(p + kMaxTimestampOffset, append_time_ms);
+  StoreBigEndian<uint32_t>(p + kBatchCrcOffset, Crc32c(ByteView(batch).subspan(kBatchAttributesOffset)));
+}
+
 }  // namespace sluice

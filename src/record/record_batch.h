@@ -102,6 +102,11 @@ Status ValidateBatch(const BatchView& batch, const ValidationOptions& options,
 // Rewrites fields outside the CRC in place; `batch` must start at a batch header.
 void StampBaseOffset(MutableByteSpan batch, int64_t base_offset);
 void StampPartitionLeaderEpoch(MutableByteSpan batch, int32_t epoch);
+// Turns a batch into a LogAppendTime batch (topic config message.timestamp.type=LogAppendTime):
+// sets the timestamp-type attribute and maxTimestamp to `append_time_ms` and recomputes the CRC,
+// as a Kafka broker does. Records keep their deltas; readers use maxTimestamp for every record.
+// `batch` must be a whole, validated magic-2 batch.
+void StampLogAppendTime(MutableByteSpan batch, int64_t append_time_ms);
 
 struct RecordHeader {
   std::string key;

@@ -262,6 +262,42 @@ def produce_after_restart(agent, expected):
     print("produce after restart continues at the high watermark")
 
 
+def log_append_time(agent):
+    """message.timestamp.type=LogAppendTime: the agent's time replaces the producer's, in the
+    delivery report and in what consumers read; CreateTime topics keep the producer's."""
+    topic = "e2e-ck-append-time"
+    admin = admin_for(agent)
+    wait_futures(admin.create_topics([NewTopic(
+        topic, 1, 1, config={"message.timestamp.type": "LogAppendTime"})]), "create")
+    before = int(time.time() * 1000)
+    producer = Producer({"bootstrap.servers": agent.bootstrap, "acks": "all",
+                         "compression.type": "lz4"})
+    reports = []
+    for i in range(10):
+        producer.produce(topic, value=f"t{i}".encode(), timestamp=1000 + i,
+                         on_delivery=lambda err, msg: reports.append((err, msg.timestamp())))
+    check(producer.flush(30) == 0, "LogAppendTime produce not delivered")
+    after = int(time.time() * 1000)
+    for err, (kind, ts) in reports:
+        check(err is None, f"delivery error {err}")
+        check(kind == ck.TIMESTAMP_LOG_APPEND_TIME and before - 1000 <= ts <= after + 1000,
+              f"delivery report timestamp {(kind, ts)}, want log append time in [{before}, {after}]")
+    consumer = new_consumer(agent)
+    consumer.assign([TopicPartition(topic, 0, 0)])
+    got = []
+    deadline = time.monotonic() + 20
+    while len(got) < 10 and time.monotonic() < deadline:
+        msg = consumer.poll(0.5)
+        if msg is not None and not msg.error():
+            got.append(msg.timestamp())
+    consumer.close()
+    check(len(got) == 10, f"read {len(got)} of 10 LogAppendTime records")
+    for kind, ts in got:
+        check(kind == ck.TIMESTAMP_LOG_APPEND_TIME and before - 1000 <= ts <= after + 1000,
+              f"consumed timestamp {(kind, ts)}, want the agent's append time")
+    print("LogAppendTime topics carry the agent's time (delivery reports and consumers)")
+
+
 if __name__ == "__main__":
     agent = Agent()
     try:
@@ -270,6 +306,7 @@ if __name__ == "__main__":
         expected = produce_all(agent)
         idempotent_produce(agent)
         verify_everything(agent, expected)
+        log_append_time(agent)
 
         code = agent.stop()
         check(code == 0, f"agent exit code after SIGTERM: {code}")

@@ -16,7 +16,16 @@ struct PartitionSlot {
   std::string error_message;
   size_t first_chunk = 0;  // into the request's chunk list
   size_t chunk_count = 0;
+  int64_t log_append_time_ms = -1;  // set for topics with message.timestamp.type=LogAppendTime
 };
+
+// The broker time stamped into a LogAppendTime topic's batches, or nullopt for CreateTime. The
+// time is taken at admission, before the object is written, because objects are immutable.
+std::optional<int64_t> LogAppendTime(const KafkaServices& s, const metadata::TopicInfo& topic) {
+  auto it = topic.configs.find("message.timestamp.type");
+  if (it == topic.configs.end() || it->second != "LogAppendTime") return std::nullopt;
+  return s.clock.NowMs();
+}
 
 int32_t MaxMessageBytes(const KafkaServices& s, const metadata::TopicInfo& topic) {
   auto it = topic.configs.find("max.message.bytes");
@@ -28,8 +37,8 @@ int32_t MaxMessageBytes(const KafkaServices& s, const metadata::TopicInfo& topic
 
 // Validates one partition's records and appends its chunks; returns the Kafka error code.
 int16_t CollectChunks(const KafkaServices& s, const metadata::TopicInfo& topic, int32_t partition,
-                      const std::optional<Bytes>& records, std::vector<PendingChunk>& chunks,
-                      std::string& message) {
+                      const std::optional<Bytes>& records, std::optional<int64_t> append_time,
+                      std::vector<PendingChunk>& chunks, std::string& message) {
   if (!records || records->empty()) {
     message = "no record batches";
     return Code(ErrorCode::kCorruptMessage);
@@ -64,6 +73,11 @@ int16_t CollectChunks(const KafkaServices& s, const metadata::TopicInfo& topic, 
     chunk.last_offset_delta = batch.header.last_offset_delta;
     chunk.first_timestamp = batch.header.base_timestamp;
     chunk.max_timestamp = batch.header.max_timestamp;
+    if (append_time) {
+      StampLogAppendTime(chunk.batch, *append_time);
+      chunk.first_timestamp = *append_time;
+      chunk.max_timestamp = *append_time;
+    }
     chunk.producer_id = batch.header.producer_id;
     chunk.producer_epoch = batch.header.producer_epoch;
     chunk.base_sequence = batch.header.base_sequence;
@@ -100,6 +114,7 @@ ProduceResponse BuildResponse(const ProduceRequest& req, const std::vector<Parti
         if (i == 0) {
           p.base_offset = outcome.base_offset;
           p.log_start_offset = outcome.log_start_offset;
+          p.log_append_time_ms = slot.log_append_time_ms;
         }
       }
     }
@@ -146,8 +161,10 @@ Task<Result<network::ResponseTask>> AdmitProduce(KafkaServices& s, RequestContex
       }
       if (slot.error_code == 0) {
         slot.first_chunk = chunks.size();
+        auto append_time = LogAppendTime(s, *topic);
+        slot.log_append_time_ms = append_time.value_or(-1);
         slot.error_code = CollectChunks(s, *topic, partition_data.index, partition_data.records,
-                                        chunks, slot.error_message);
+                                        append_time, chunks, slot.error_message);
         slot.chunk_count = chunks.size() - slot.first_chunk;
       }
       slots.push_back(std::move(slot));
