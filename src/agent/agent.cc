@@ -207,6 +207,8 @@ void Agent::Impl::RegisterMetrics() {
   }
   agent_metrics_ = std::make_unique<AgentMetrics>(metrics_);
   batcher_->SetFlushObserver([this](const FlushTiming& t) { agent_metrics_->RecordFlush(t); });
+  reader_->SetLookupObserver(
+      [this](double seconds) { agent_metrics_->RecordChunkLookup(seconds); });
   notices_sent_ =
       &agent_metrics_->Mirror("sluice_commit_notices_sent_total",
                               "Commit notices delivered to other agents (they wake long polls).");

@@ -150,6 +150,10 @@ def metrics_and_logs():
              "sluice_produce_commit_duration_seconds_count")
         grew("sluice_object_store_requests", "sluice_object_store_requests_total",
              operation="put")
+        grew("sluice_metadata_request_duration_seconds",
+             "sluice_metadata_request_duration_seconds_count", operation="commit_object")
+        grew("sluice_metadata_request_duration_seconds",
+             "sluice_metadata_request_duration_seconds_count", operation="find_chunks")
         grew("sluice_object_store_bytes", "sluice_object_store_bytes_total", 300 * 5,
              operation="put")
         # One PUT per flush; the histogram sum is the object bytes the counter mirrors.
