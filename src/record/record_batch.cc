@@ -95,7 +95,8 @@ void StampLogAppendTime(MutableByteSpan batch, int64_t append_time_ms) {
   const uint16_t attributes = LoadBigEndian<uint16_t>(p + kBatchAttributesOffset) | 0x08;
   StoreBigEndian<uint16_t>(p + kBatchAttributesOffset, attributes);
   StoreBigEndian<int64_t>(p + kMaxTimestampOffset, append_time_ms);
-  StoreBigEndian<uint32_t>(p + kBatchCrcOffset, Crc32c(ByteView(batch).subspan(kBatchAttributesOffset)));
+  StoreBigEndian<uint32_t>(p + kBatchCrcOffset,
+                           Crc32c(ByteView(batch).subspan(kBatchAttributesOffset)));
 }
 
 }  // namespace sluice

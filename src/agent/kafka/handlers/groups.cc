@@ -34,8 +34,8 @@ struct Coordinator {
 // target and zone, docs/roles.md), the owner when it is one of them (no forwarding needed), else
 // this agent when it is one of them, else a stable pick among them; that agent forwards to the
 // owner behind the scenes.
-Coordinator ChooseCoordinator(KafkaServices& s, const RequestContext& ctx,
-                              const std::string& group, const groups::GroupOwner& owner) {
+Coordinator ChooseCoordinator(KafkaServices& s, const RequestContext& ctx, const std::string& group,
+                              const groups::GroupOwner& owner) {
   const ClientHints hints = ParseClientHints(ctx.client_id);
   const BrokerSet set = SelectBrokers(*s.cluster.LiveAgents(), s.cluster.Self(), hints);
   if (s.routing_log) s.routing_log->WarnOnce(ctx.client_id, set.fallback);
