@@ -21,12 +21,12 @@
 #include "agent/fetch/zone_cache.h"
 #include "agent/groups/group_coordinator.h"
 #include "agent/groups/group_ownership.h"
-#include "agent/groups/lease_group_ownership.h"
 #include "agent/groups/group_ticker.h"
+#include "agent/groups/lease_group_ownership.h"
 #include "agent/groups/offset_expiry.h"
+#include "agent/http_api/rest_proxy.h"
 #include "agent/kafka/group_forwarder.h"
 #include "agent/kafka/kafka_api.h"
-#include "agent/http_api/rest_proxy.h"
 #include "agent/kafka/kafka_services.h"
 #include "agent/produce/batcher.h"
 #include "agent/topic_cache.h"
@@ -362,11 +362,10 @@ Status Agent::Impl::JoinCluster() {
   self.agent_group = config_.agent_group;
   membership_->OnRefresh([this](const AgentList& live) { WatchCluster(live); });
   std::optional<Status> joined;
-  asio::co_spawn(io_, membership_->Register(std::move(self)),
-                 [&](std::exception_ptr e, Status status) {
-                   joined = e ? Status::Internal("exception while joining the cluster")
-                              : std::move(status);
-                 });
+  asio::co_spawn(
+      io_, membership_->Register(std::move(self)), [&](std::exception_ptr e, Status status) {
+        joined = e ? Status::Internal("exception while joining the cluster") : std::move(status);
+      });
   while (!joined.has_value() && io_.run_one() > 0) {
   }
   if (!joined.has_value()) return Status::Internal("event loop stopped while joining the cluster");
@@ -387,8 +386,8 @@ void Agent::Impl::WatchCluster(const AgentList& live) {
   for (const auto& agent : live) {
     for (auto& [role, count] : by_role) count += AgentHasRole(agent, role) ? 1 : 0;
   }
-  auto& gauge = metrics_.AddGauge("sluice_cluster_agents", "Live agents of the cluster, by role.",
-                                  {"role"});
+  auto& gauge =
+      metrics_.AddGauge("sluice_cluster_agents", "Live agents of the cluster, by role.", {"role"});
   for (const auto& [role, count] : by_role) gauge.WithLabels({role}).Set(count);
   metrics_.AddGauge("sluice_cluster_live_agents", "Live agents of the cluster.")
       .Get()
@@ -421,8 +420,7 @@ void Agent::Impl::StartJobs() {
   options.job_lease = duration_cast<milliseconds>(config_.job_lease_duration);
   options.worker_poll_interval = std::min(options.compaction_interval, milliseconds(500));
   options.object_key_prefix = "sluice/" + cluster_id_ + "/segments/";
-  const std::string owner =
-      config_.advertise_hostname + "/" + UlidGenerator().Next(clock_.NowMs());
+  const std::string owner = config_.advertise_hostname + "/" + UlidGenerator().Next(clock_.NowMs());
   jobs_ = std::make_unique<jobs::JobsService>(io_.get_executor(), *store_, *objects_, clock_,
                                               logger_, metrics_, options, owner);
   jobs_->Start();

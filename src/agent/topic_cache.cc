@@ -50,8 +50,7 @@ Task<Status> TopicCache::LoadOffsets(const std::string& topic) {
     auto& cached = offsets_[{topic, p.partition}];
     // Never move backwards: a commit of ours may have landed after the store was read.
     cached.offsets.high_watermark = std::max(cached.offsets.high_watermark, p.high_watermark);
-    cached.offsets.log_start_offset =
-        std::max(cached.offsets.log_start_offset, p.log_start_offset);
+    cached.offsets.log_start_offset = std::max(cached.offsets.log_start_offset, p.log_start_offset);
     cached.loaded = now;
   }
   co_return Status::Ok();

@@ -1,5 +1,6 @@
 // Reads a partition's record batches from an offset: chunk index from the metadata store, bytes
-// through a RangeReader (the file cache or the zone cache), baseOffset stamped on the way out (it sits outside the batch CRC).
+// through a RangeReader (the file cache or the zone cache), baseOffset stamped on the way out (it
+// sits outside the batch CRC).
 #pragma once
 
 #include <cstdint>
