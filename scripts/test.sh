@@ -71,6 +71,7 @@ if ((build_ok)); then
     scripts/with-s3rver.sh --tls \
     ctest --test-dir build-asan --output-on-failure -j "$JOBS" -LE e2e -R '/s3$|S3TlsTest' ||
     failed+=("S3 over TLS")
+fi
 
 phase "fuzzers (build-fuzz/, ${FUZZ_SECONDS}s each)"
 if [[ ! -f fuzz/CMakeLists.txt ]]; then
