@@ -254,8 +254,9 @@ TEST_F(LeaseGroupOwnershipTest, AGroupAcquiredWhileARenewalIsInFlightIsKept) {
   std::optional<GroupOwner> h;
   asio::io_context io;
   asio::co_spawn(io, a_.ownership.RenewOnce(), asio::detached);  // answers {"g"} only
-  asio::co_spawn(
-      io, [&]() -> Task<void> { h = co_await a_.ownership.Resolve("h"); }(), asio::detached);
+  // A named lambda: the coroutine keeps a reference to the closure, which must outlive it.
+  auto resolve_h = [&]() -> Task<void> { h = co_await a_.ownership.Resolve("h"); };
+  asio::co_spawn(io, resolve_h(), asio::detached);
   io.run();
   ASSERT_TRUE(h.has_value());
   EXPECT_EQ(h->kind, GroupOwner::Kind::kLocal);
