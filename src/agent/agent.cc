@@ -33,6 +33,7 @@
 #include "common/clock.h"
 #include "common/ulid.h"
 #include "jobs/jobs_service.h"
+#include "jobs/lag_metrics.h"
 #include "metadata/metadata_store.h"
 #include "network/http_server.h"
 #include "network/kafka_server.h"
@@ -103,7 +104,8 @@ class Agent::Impl {
   std::unique_ptr<PeerClients> peers_;
   std::unique_ptr<CommitNoticeSender> commit_notices_;
   std::unique_ptr<RoutingLog> routing_log_;
-  std::unique_ptr<jobs::JobsService> jobs_;  // only with the jobs role
+  std::unique_ptr<jobs::JobsService> jobs_;        // only with the jobs role
+  std::unique_ptr<jobs::LagMetrics> lag_metrics_;  // only with the jobs role
   std::unique_ptr<KafkaServices> services_;
   std::unique_ptr<KafkaApi> api_;
   std::unique_ptr<network::KafkaServer> kafka_;
@@ -424,6 +426,10 @@ void Agent::Impl::StartJobs() {
   jobs_ = std::make_unique<jobs::JobsService>(io_.get_executor(), *store_, *objects_, clock_,
                                               logger_, metrics_, options, owner);
   jobs_->Start();
+  lag_metrics_ = std::make_unique<jobs::LagMetrics>(
+      io_.get_executor(), *store_, clock_, logger_, metrics_,
+      duration_cast<milliseconds>(config_.internal_metrics_interval));
+  lag_metrics_->Start();
 }
 
 Task<void> Agent::Impl::Shutdown() {
@@ -439,6 +445,7 @@ Task<void> Agent::Impl::Shutdown() {
   group_ticker_->Stop();
   offset_expiry_->Stop();
   if (jobs_) jobs_->Stop();
+  if (lag_metrics_) lag_metrics_->Stop();
   // Answer every produce request already admitted: flush, commit, respond.
   co_await batcher_->Drain();
   asio::steady_timer answered(io_, std::chrono::milliseconds(50));  // answers reach the sockets

@@ -169,6 +169,9 @@ Result<AgentConfig> ParseAgentConfig(const std::vector<std::string>& args, const
   flags.Duration("retentionCheckInterval", &c.retention_check_interval, minutes(1),
                  milliseconds(10), hours(24),
                  "How often retention.ms / retention.bytes are applied to every topic");
+  flags.Duration("internalMetricsInterval", &c.internal_metrics_interval, seconds(15),
+                 milliseconds(100), hours(1),
+                 "How often a jobs agent refreshes consumer lag, partition and object metrics");
   flags.Duration("jobLeaseDuration", &c.job_lease_duration, minutes(2), seconds(1), hours(1),
                  "How long a claimed job may run before another jobs agent retries it");
   flags.Duration("groupLeaseDuration", &c.group_lease_duration, seconds(10), seconds(1), minutes(5),

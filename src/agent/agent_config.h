@@ -56,6 +56,7 @@ struct AgentConfig {
   std::chrono::nanoseconds compaction_interval{0};
   std::chrono::nanoseconds deletion_grace_period{0};
   std::chrono::nanoseconds retention_check_interval{0};
+  std::chrono::nanoseconds internal_metrics_interval{0};
   std::chrono::nanoseconds job_lease_duration{0};
   int64_t compaction_min_objects = 0;
 

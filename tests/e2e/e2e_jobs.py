@@ -26,7 +26,8 @@ TOPIC = "jobs-t"
 PARTITIONS = 4
 MESSAGES = 4000
 JOB_ARGS = ["-compactionInterval", "200ms", "-compactionMinObjects", "4",
-            "-deletionGracePeriod", "1s", "-retentionCheckInterval", "300ms"]
+            "-deletionGracePeriod", "1s", "-retentionCheckInterval", "300ms",
+            "-internalMetricsInterval", "200ms"]
 
 
 def segment_files(agent):
@@ -123,6 +124,27 @@ def main():
         metrics = agent.metrics()
         check(metrics.get('sluice_jobs_completed_total{kind="compaction"}', 0) > 0,
               "no compaction job completed")
+
+        # The internal-metrics job: a group committed at 100 on partition 0 lags by the rest.
+        c = Consumer({"bootstrap.servers": agent.bootstrap, "group.id": "lag-g",
+                      "enable.auto.commit": False})
+        c.commit(offsets=[TopicPartition(TOPIC, 0, 100)], asynchronous=False)
+        c.close()
+        per_partition = MESSAGES // PARTITIONS
+        lag_key = f'sluice_consumer_group_lag{{group="lag-g",topic="{TOPIC}",partition="0"}}'
+        wait_until(lambda: agent.metrics().get(lag_key) == per_partition - 100, 10,
+                   f"{lag_key} to be {per_partition - 100}")
+        metrics = agent.metrics()
+        seconds = metrics.get(lag_key.replace("_lag{", "_lag_seconds{"), -1)
+        check(0 < seconds < 600, f"lag in seconds {seconds}")
+        check(metrics.get(f'sluice_partition_high_watermark{{topic="{TOPIC}",partition="3"}}') ==
+              per_partition, "partition high watermark metric")
+        levels = {k: v for k, v in metrics.items() if k.startswith("sluice_objects{")}
+        check(sum(levels.values()) > 0 and
+              any(v > 0 for k, v in levels.items() if k != 'sluice_objects{level="0"}'),
+              f"objects by level {levels}: compacted levels expected")
+        print(f"internal metrics: lag {per_partition - 100} records, {seconds:.1f} s; "
+              f"objects by level {levels}")
 
         # 2. Retention by time: 60 records an hour old, then 40 recent ones.
         old = int(time.time() * 1000) - 3600 * 1000
