@@ -9,9 +9,9 @@
 #include "cli/kafka_queries.h"
 #include "cli/output.h"
 #include "client/kafka_error.h"
-#include "client/partitioner.h"
 #include "protocol/messages/produce.h"
 #include "record/batch_builder.h"
+#include "record/partitioner.h"
 
 namespace sluice::cli {
 
@@ -138,7 +138,7 @@ int RunProduce(const std::vector<std::string>& args) {
     int32_t target = static_cast<int32_t>(partition);
     if (target < 0 && record_key) {
       Bytes k = ToBytes(*record_key);
-      target = (*partitions)[client::PartitionForKey(k, static_cast<int32_t>(partitions->size()))];
+      target = (*partitions)[PartitionForKey(k, static_cast<int32_t>(partitions->size()))];
     } else if (target < 0) {
       target = (*partitions)[round_robin % partitions->size()];
     }

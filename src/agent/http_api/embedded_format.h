@@ -34,10 +34,6 @@ std::string Base64Encode(ByteView data);
 // Standard alphabet, padding optional; nullopt on any other character or a bad length.
 std::optional<Bytes> Base64Decode(std::string_view text);
 
-// Kafka's murmur2 (the Java client's Utils.murmur2) and its keyed-partition choice.
-int32_t Murmur2(ByteView data);
-int32_t PartitionForKey(ByteView key, int32_t partition_count);
-
 struct ProduceRecord {
   std::optional<int32_t> partition;  // as given by the client
   RecordToBuild record;              // key, value, headers; timestamp set by the caller

@@ -7,6 +7,7 @@
 
 #include "agent/http_api/rest_state.h"
 #include "record/batch_builder.h"
+#include "record/partitioner.h"
 
 namespace sluice::agent::http_api {
 

@@ -7,6 +7,7 @@
 #include "agent/groups/consumer_protocol.h"
 #include "agent/http_api/consumer_protocol_codec.h"
 #include "agent/http_api/embedded_format.h"
+#include "record/partitioner.h"
 
 namespace sluice::agent::http_api {
 namespace {

@@ -1,4 +1,4 @@
-#include "client/partitioner.h"
+#include "record/partitioner.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
-#include "client/partitioner.h"
+#include "record/partitioner.h"
 
-namespace sluice::client {
+namespace sluice {
 
 int32_t Murmur2(ByteView data) {
   const uint32_t m = 0x5bd1e995;
@@ -41,4 +41,4 @@ int32_t PartitionForKey(ByteView key, int32_t partition_count) {
                               static_cast<uint32_t>(partition_count));
 }
 
-}  // namespace sluice::client
+}  // namespace sluice
