@@ -135,6 +135,15 @@ struct ClaimedJob {
   std::string lease_owner;  // empty when nobody holds it
 };
 
+// How far the jobs are behind (design.md §7 "Backlog"): proxies read it to slow, then refuse,
+// produce while compaction does not keep up.
+struct BacklogStats {
+  int64_t uncompacted_objects = 0;        // live level-0 objects (one per produce flush)
+  int64_t uncompacted_bytes = 0;          // their total size
+  int64_t pending_jobs = 0;               // queued jobs, held by a worker or not
+  int64_t oldest_pending_job_age_ms = 0;  // 0 without pending jobs; never negative
+};
+
 struct ObjectRecord {
   std::string object_id;
   std::string object_key;
@@ -308,6 +317,8 @@ class MetadataStore {
   // high watermark or below -1; NotFound for an unknown topic or partition.
   virtual Task<Result<int64_t>> AdvanceLogStartOffset(std::string topic, int32_t partition,
                                                       int64_t offset, int64_t now_ms);
+  // The backlog in one read, ages taken at now_ms (the caller's wall clock).
+  virtual Task<Result<BacklogStats>> GetBacklogStats(int64_t now_ms);
 };
 
 // Opens a store from a metadata URL: sqlite:///abs/path/meta.db, sqlite://relative.db,

@@ -64,5 +64,8 @@ Task<Status> MetadataStore::ForgetObjects(std::vector<std::string>) {
 Task<Result<int64_t>> MetadataStore::AdvanceLogStartOffset(std::string, int32_t, int64_t, int64_t) {
   co_return NotHere("AdvanceLogStartOffset");
 }
+Task<Result<BacklogStats>> MetadataStore::GetBacklogStats(int64_t) {
+  co_return NotHere("GetBacklogStats");
+}
 
 }  // namespace sluice::metadata

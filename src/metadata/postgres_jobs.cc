@@ -387,4 +387,28 @@ Task<Result<int64_t>> PostgresMetadataStore::AdvanceLogStartOffset(std::string t
   co_return co_await pool_->Run(std::move(work));
 }
 
+// One statement, so the four numbers come from the same snapshot. Uses objects_by_level.
+Task<Result<BacklogStats>> PostgresMetadataStore::GetBacklogStats(int64_t now_ms) {
+  auto work = [now_ms](PgConnection& db) -> Result<BacklogStats> {
+    SLUICE_ASSIGN_OR_RETURN(
+        PgResult res,
+        db.Exec("SELECT (SELECT COUNT(*) FROM objects WHERE level = 0 AND dead_since_ms IS NULL), "
+                "(SELECT COALESCE(SUM(size_bytes), 0) FROM objects WHERE level = 0 AND "
+                "dead_since_ms IS NULL), (SELECT COUNT(*) FROM jobs), "
+                "(SELECT MIN(created_ms) FROM jobs)"));
+    if (res.rows() != 1) return Status::Internal("backlog query returned no row");
+    BacklogStats stats;
+    SLUICE_ASSIGN_OR_RETURN(stats.uncompacted_objects, res.Int(0, 0));
+    SLUICE_ASSIGN_OR_RETURN(stats.uncompacted_bytes, res.Int(0, 1));
+    SLUICE_ASSIGN_OR_RETURN(stats.pending_jobs, res.Int(0, 2));
+    if (!res.IsNull(0, 3)) {
+      SLUICE_ASSIGN_OR_RETURN(const int64_t oldest, res.Int(0, 3));
+      const int64_t age = now_ms - oldest;
+      stats.oldest_pending_job_age_ms = age > 0 ? age : 0;  // clocks of agents differ a little
+    }
+    return stats;
+  };
+  co_return co_await pool_->Run(std::move(work));
+}
+
 }  // namespace sluice::metadata

@@ -385,4 +385,28 @@ Task<Result<int64_t>> SqliteMetadataStore::AdvanceLogStartOffset(std::string top
   co_return co_await OnDbThread(std::move(work));
 }
 
+// One statement, so the four numbers come from the same snapshot. Uses objects_by_level.
+Task<Result<BacklogStats>> SqliteMetadataStore::GetBacklogStats(int64_t now_ms) {
+  auto work = [this, now_ms]() -> Result<BacklogStats> {
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement st,
+        db_->Prepare("SELECT (SELECT COUNT(*) FROM objects WHERE level = 0 AND dead_since_ms IS "
+                     "NULL), (SELECT COALESCE(SUM(size_bytes), 0) FROM objects WHERE level = 0 "
+                     "AND dead_since_ms IS NULL), (SELECT COUNT(*) FROM jobs), "
+                     "(SELECT MIN(created_ms) FROM jobs)"));
+    SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return Status::Internal("backlog query returned no row");
+    BacklogStats stats;
+    stats.uncompacted_objects = st.Int(0);
+    stats.uncompacted_bytes = st.Int(1);
+    stats.pending_jobs = st.Int(2);
+    if (!st.IsNull(3)) {
+      const int64_t age = now_ms - st.Int(3);
+      stats.oldest_pending_job_age_ms = age > 0 ? age : 0;  // clocks of agents differ a little
+    }
+    return stats;
+  };
+  co_return co_await OnDbThread(std::move(work));
+}
+
 }  // namespace sluice::metadata

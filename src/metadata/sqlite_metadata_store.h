@@ -67,6 +67,7 @@ class SqliteMetadataStore final : public MetadataStore {
   Task<Status> ForgetObjects(std::vector<std::string> object_ids) override;
   Task<Result<int64_t>> AdvanceLogStartOffset(std::string topic, int32_t partition, int64_t offset,
                                               int64_t now_ms) override;
+  Task<Result<BacklogStats>> GetBacklogStats(int64_t now_ms) override;
   // Membership and group leases (sqlite_membership.cc).
   Task<Result<AgentRecord>> RegisterAgent(AgentRegistration agent, int64_t now_ms,
                                           int64_t lease_ms) override;
