@@ -35,6 +35,7 @@
 #include "jobs/jobs_service.h"
 #include "jobs/lag_metrics.h"
 #include "metadata/metadata_store.h"
+#include "metadata/timed_metadata_store.h"
 #include "network/http_server.h"
 #include "network/kafka_server.h"
 #include "observability/logger.h"
@@ -138,7 +139,8 @@ Status Agent::Impl::Open() {
   objects_ = std::make_unique<storage::CountingObjectStore>(std::move(objects).value(), metrics_);
   auto store = metadata::OpenMetadataStore(config_.metadata_url, blocking_.get_executor());
   if (!store.ok()) return Status::InvalidArgument("-metadataURL: " + store.status().message());
-  store_ = std::move(store).value();
+  // Every metadata-store call is timed and its errors counted in /metrics, whatever the back end.
+  store_ = std::make_unique<metadata::TimedMetadataStore>(std::move(store).value(), metrics_);
 
   // Migrations and the cluster id are needed before anything is served.
   auto prepare = [this]() -> Task<Status> {
@@ -209,8 +211,6 @@ void Agent::Impl::RegisterMetrics() {
   }
   agent_metrics_ = std::make_unique<AgentMetrics>(metrics_);
   batcher_->SetFlushObserver([this](const FlushTiming& t) { agent_metrics_->RecordFlush(t); });
-  reader_->SetLookupObserver(
-      [this](double seconds) { agent_metrics_->RecordChunkLookup(seconds); });
   notices_sent_ =
       &agent_metrics_->Mirror("sluice_commit_notices_sent_total",
                               "Commit notices delivered to other agents (they wake long polls).");

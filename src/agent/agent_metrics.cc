@@ -4,16 +4,6 @@
 
 namespace sluice::agent {
 
-namespace {
-obs::HistogramFamily& MetadataLatency(obs::MetricsRegistry& metrics) {
-  return metrics.AddHistogram(
-      "sluice_metadata_request_duration_seconds",
-      "Metadata-store operations of the produce and fetch paths, by operation (commit_object: "
-      "one flush's commit, retries included; find_chunks: a fetch's chunk-index lookup).",
-      obs::DefaultSecondsBuckets(), {"operation"});
-}
-}  // namespace
-
 void MirroredCounter::Update(uint64_t total) {
   // A source that restarted from zero (never expected) must not make the counter jump back.
   if (total > seen_) counter_.Inc(total - seen_);
@@ -66,9 +56,7 @@ AgentMetrics::AgentMetrics(obs::MetricsRegistry& metrics)
                          .AddHistogram("sluice_produce_flush_records",
                                        "Records in the segment object of one flush.",
                                        obs::ExponentialBuckets(1, 4, 10))
-                         .Get()),
-      commit_object_seconds_(MetadataLatency(metrics).WithLabels({"commit_object"})),
-      find_chunks_seconds_(MetadataLatency(metrics).WithLabels({"find_chunks"})) {
+                         .Get()) {
   connections_accepted_ =
       &Mirror("sluice_kafka_connections_accepted_total", "Kafka connections accepted.");
   received_bytes_ =
@@ -95,7 +83,6 @@ void AgentMetrics::RecordFlush(const FlushTiming& timing) {
   put_seconds_.Observe(timing.put_seconds);
   if (!timing.ok) return;
   commit_seconds_.Observe(timing.commit_seconds);
-  commit_object_seconds_.Observe(timing.commit_seconds);
   flush_seconds_.Observe(timing.flush_seconds);
   flush_object_bytes_.Observe(static_cast<double>(timing.object_bytes));
   flush_records_.Observe(static_cast<double>(timing.records));

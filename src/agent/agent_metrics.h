@@ -41,8 +41,6 @@ class AgentMetrics {
   void RecordFlush(const FlushTiming& timing);
   void RecordCommitted(const metadata::CommitRequest& request,
                        const metadata::CommitResult& result);
-  // Fetch path: one chunk-index lookup in the metadata store.
-  void RecordChunkLookup(double seconds) { find_chunks_seconds_.Observe(seconds); }
 
   // Scrape time. `kafka` is null on agents without a Kafka listener.
   void Refresh(const network::KafkaServerCounters* kafka, const FlushStats& flushes,
@@ -71,8 +69,6 @@ class AgentMetrics {
   obs::Histogram& commit_seconds_;
   obs::Histogram& flush_object_bytes_;
   obs::Histogram& flush_records_;
-  obs::Histogram& commit_object_seconds_;  // sluice_metadata_request_duration_seconds{operation}
-  obs::Histogram& find_chunks_seconds_;
 };
 
 }  // namespace sluice::agent

@@ -83,7 +83,7 @@ def check_docs_and_dashboard(types):
     queried = set(re.findall(r"sluice_[a-z0-9_]+", json.dumps(dashboard["panels"])))
     check(len(queried) >= 20, f"the dashboard queries only {len(queried)} metrics")
     for name in queried:
-        family = re.sub(r"_bucket$", "", name)
+        family = re.sub(r"_(bucket|count|sum)$", "", name)
         check(family in types, f"the dashboard queries {name}, which the agent does not export")
 
 
@@ -150,10 +150,12 @@ def metrics_and_logs():
              "sluice_produce_commit_duration_seconds_count")
         grew("sluice_object_store_requests", "sluice_object_store_requests_total",
              operation="put")
-        grew("sluice_metadata_request_duration_seconds",
-             "sluice_metadata_request_duration_seconds_count", operation="commit_object")
-        grew("sluice_metadata_request_duration_seconds",
-             "sluice_metadata_request_duration_seconds_count", operation="find_chunks")
+        # Every metadata-store call is timed (TimedMetadataStore), the produce and fetch paths too.
+        for operation in ("create_topic", "commit_object", "find_chunks", "fetch_offsets"):
+            grew("sluice_metadata_store_operation_seconds",
+                 "sluice_metadata_store_operation_seconds_count", operation=operation)
+        check(value(after, "sluice_metadata_store_errors", "sluice_metadata_store_errors_total",
+                    operation="commit_object") == 0, "a commit_object call failed")
         grew("sluice_object_store_bytes", "sluice_object_store_bytes_total", 300 * 5,
              operation="put")
         # One PUT per flush; the histogram sum is the object bytes the counter mirrors.

@@ -1,7 +1,6 @@
 #include "agent/fetch/partition_reader.h"
 
 #include <algorithm>
-#include <chrono>
 
 namespace sluice::agent {
 
@@ -18,12 +17,7 @@ Task<Result<PartitionRead>> PartitionReader::Read(const std::string& topic, int3
                                                   bool allow_oversized_first) {
   PartitionRead out;
   out.next_offset = offset;
-  const auto lookup_start = std::chrono::steady_clock::now();
   auto found = co_await store_.FindChunks(topic, partition, offset, max_bytes);
-  if (lookup_observer_) {
-    lookup_observer_(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - lookup_start).count());
-  }
   if (!found.ok()) co_return found.status();
   const auto& chunks = *found;
   if (chunks.empty()) co_return out;

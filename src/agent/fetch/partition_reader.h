@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 
 #include "agent/fetch/range_reader.h"
@@ -39,16 +38,11 @@ class PartitionReader {
   Task<Result<Bytes>> ReadBatchAt(const std::string& topic, int32_t partition, int64_t offset);
 
   const ReadStats& stats() const { return stats_; }
-  // Called with the duration of every chunk-index lookup in the metadata store (metrics).
-  void SetLookupObserver(std::function<void(double seconds)> observer) {
-    lookup_observer_ = std::move(observer);
-  }
 
  private:
   metadata::MetadataStore& store_;
   RangeReader& cache_;
   ReadStats stats_;
-  std::function<void(double)> lookup_observer_;
 };
 
 // Writes base_offset into the first 8 bytes of a RecordBatch (big-endian).

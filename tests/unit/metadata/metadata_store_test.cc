@@ -10,6 +10,8 @@
 #include <type_traits>
 
 #include "await.h"
+#include "metadata/timed_metadata_store.h"
+#include "observability/metrics.h"
 #include "postgres_test_db.h"
 #include "temp_dir.h"
 
@@ -24,6 +26,7 @@ struct BackEnd {
   std::string (*url)(const std::filesystem::path& dir);
   bool persistent;  // reopening the same URL sees the same data
   bool postgres = false;
+  bool timed = false;  // behind TimedMetadataStore: the decorator must not change any behaviour
 };
 
 void PrintTo(const BackEnd& back_end, std::ostream* os) { *os << back_end.name; }
@@ -86,6 +89,9 @@ class MetadataStoreTest : public ::testing::TestWithParam<BackEnd> {
     auto opened = OpenMetadataStore(GetParam().url(dir_.path()), pool_.get_executor());
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     store_ = std::move(opened).value();
+    if (GetParam().timed) {
+      store_ = std::make_unique<TimedMetadataStore>(std::move(store_), metrics_);
+    }
     Status st = Await(store_->Migrate());
     ASSERT_TRUE(st.ok()) << st.ToString();
   }
@@ -127,6 +133,7 @@ class MetadataStoreTest : public ::testing::TestWithParam<BackEnd> {
 
   TempDir dir_;
   asio::thread_pool pool_{2};
+  obs::MetricsRegistry metrics_;  // outlives store_ (a TimedMetadataStore records into it)
   std::unique_ptr<MetadataStore> store_;
 };
 
@@ -793,6 +800,11 @@ INSTANTIATE_TEST_SUITE_P(
                   return "sqlite://" + (dir / "meta.db").string();
                 },
                 true},
+        BackEnd{"timed_sqlite_file",
+                [](const std::filesystem::path& dir) {
+                  return "sqlite://" + (dir / "meta.db").string();
+                },
+                true, false, true},
         BackEnd{"postgres",
                 [](const std::filesystem::path& dir) {
                   return testing::PostgresUrlForSchema(testing::SchemaFor(dir));
