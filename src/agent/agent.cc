@@ -420,6 +420,12 @@ void Agent::Impl::StartJobs() {
   options.deletion_grace_period = duration_cast<milliseconds>(config_.deletion_grace_period);
   options.retention_interval = duration_cast<milliseconds>(config_.retention_check_interval);
   options.job_lease = duration_cast<milliseconds>(config_.job_lease_duration);
+  options.orphan_scan_interval = duration_cast<milliseconds>(config_.orphan_scan_interval);
+  options.orphan_safety_age = duration_cast<milliseconds>(config_.orphan_safety_age);
+  options.fault_compaction_delay = duration_cast<milliseconds>(config_.fault_compaction_delay);
+  if (options.fault_compaction_delay.count() > 0) {
+    logger_.Warn("fault injection is on: -faultCompactionDelay is for tests only");
+  }
   options.worker_poll_interval = std::min(options.compaction_interval, milliseconds(500));
   options.object_key_prefix = "sluice/" + cluster_id_ + "/segments/";
   const std::string owner = config_.advertise_hostname + "/" + UlidGenerator().Next(clock_.NowMs());

@@ -174,6 +174,17 @@ Result<AgentConfig> ParseAgentConfig(const std::vector<std::string>& args, const
                  "How often a jobs agent refreshes consumer lag, partition and object metrics");
   flags.Duration("jobLeaseDuration", &c.job_lease_duration, minutes(2), seconds(1), hours(1),
                  "How long a claimed job may run before another jobs agent retries it");
+  flags.Duration("orphanScanInterval", &c.orphan_scan_interval, hours(1), milliseconds(100),
+                 hours(24 * 7),
+                 "How often the bucket is scanned for segment objects the metadata store does "
+                 "not know (orphans), which are deleted");
+  flags.Duration("orphanSafetyAge", &c.orphan_safety_age, hours(1), seconds(1), hours(24 * 30),
+                 "How old an unknown object must be before the orphan scan deletes it; far above "
+                 "any PUT-to-commit time (compaction outputs older than half of it never commit)");
+  flags.Duration("faultCompactionDelay", &c.fault_compaction_delay, std::chrono::nanoseconds(0),
+                 std::chrono::nanoseconds(0), minutes(10),
+                 "TESTS ONLY: sleep this long between writing a compaction output and its index "
+                 "swap, so a test can kill an agent in the middle of a compaction");
   flags.Duration("groupLeaseDuration", &c.group_lease_duration, seconds(10), seconds(1), minutes(5),
                  "How long a consumer group stays owned by an agent that stopped renewing it");
   flags.Bool("autoCreateTopics", &c.auto_create_topics, true,

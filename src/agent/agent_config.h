@@ -58,6 +58,9 @@ struct AgentConfig {
   std::chrono::nanoseconds retention_check_interval{0};
   std::chrono::nanoseconds internal_metrics_interval{0};
   std::chrono::nanoseconds job_lease_duration{0};
+  std::chrono::nanoseconds orphan_scan_interval{0};
+  std::chrono::nanoseconds orphan_safety_age{0};
+  std::chrono::nanoseconds fault_compaction_delay{0};  // tests only
   int64_t compaction_min_objects = 0;
 
   // Topics and clusters.

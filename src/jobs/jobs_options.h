@@ -34,6 +34,16 @@ struct JobsOptions {
   int64_t default_retention_ms = 7LL * 24 * 3600 * 1000;
   int64_t default_retention_bytes = -1;
 
+  // Orphan scan (orphan_scan.h): how often the planner queues one, and how old an object the
+  // store does not know must be before it is deleted (far above any PUT-to-commit time).
+  std::chrono::milliseconds orphan_scan_interval{std::chrono::hours(1)};
+  std::chrono::milliseconds orphan_safety_age{std::chrono::hours(1)};
+  // A failed job is claimable again after min(job_lease, job_retry_backoff * 2^(attempts - 1)).
+  std::chrono::milliseconds job_retry_backoff{5000};
+  // Tests only (-faultCompactionDelay): a worker sleeps this long after writing a compaction
+  // output, before its index swap (output_guard.h). Zero disables it.
+  std::chrono::milliseconds fault_compaction_delay{0};
+
   // Where compaction writes its outputs, e.g. "sluice/<cluster-id>/segments/".
   std::string object_key_prefix;
 };

@@ -1,5 +1,7 @@
 #include "jobs/jobs_service.h"
 
+#include "jobs/orphan_scan.h"
+
 namespace sluice::jobs {
 
 namespace {
@@ -14,8 +16,10 @@ JobsService::JobsService(asio::any_io_executor executor, metadata::MetadataStore
       clock_(clock),
       logger_(logger),
       options_(options),
+      worker_objects_(objects, options.orphan_safety_age / 2, options.fault_compaction_delay,
+                      &logger),
       planner_(store, options, owner),
-      worker_(store, objects, options, owner),
+      worker_(store, worker_objects_, options, owner, &clock),
       completed_(metrics.AddCounter("sluice_jobs_completed_total",
                                     "Background jobs this agent finished, by kind.", {"kind"})),
       failed_(metrics.AddCounter("sluice_jobs_failed_total",
@@ -46,7 +50,12 @@ JobsService::JobsService(asio::any_io_executor executor, metadata::MetadataStore
           metrics
               .AddCounter("sluice_jobs_retention_advances_total",
                           "Partitions whose log start offset retention advanced (this agent).")
-              .Get()) {}
+              .Get()),
+      orphans_deleted_(metrics
+                           .AddCounter("sluice_jobs_orphans_deleted_total",
+                                       "Objects the metadata store did not know, deleted from the "
+                                       "bucket by the orphan scan of this agent.")
+                           .Get()) {}
 
 JobsService::~JobsService() { Stop(); }
 
@@ -108,11 +117,20 @@ Task<void> JobsService::WorkerLoop(std::shared_ptr<bool> running) {
 void JobsService::Record(const JobReport& r) {
   if (!r.status.ok()) {
     failed_.WithLabels({r.kind}).Inc();
-    logger_.Warn("job failed; it is retried after its lease",
+    logger_.Warn(r.retry_in_ms >= 0 ? "job failed; it is retried after a backoff"
+                                    : "job failed; it is retried after its lease",
                  {{"job", r.job_id},
                   {"attempt", std::to_string(r.attempts)},
+                  {"retry_in_ms", std::to_string(r.retry_in_ms)},
                   {"error", r.status.ToString()}});
     return;
+  }
+  if (r.kind == kOrphanScanKind && r.objects_in > 0) {
+    orphans_deleted_.Inc(static_cast<uint64_t>(r.objects_in));
+    std::string keys;
+    for (const auto& k : r.keys) keys += (keys.empty() ? "" : " ") + k;
+    logger_.Info("orphan scan deleted objects the metadata store does not know",
+                 {{"count", std::to_string(r.objects_in)}, {"keys", keys}});
   }
   completed_.WithLabels({r.kind}).Inc();
   if (r.kind == "compaction") {

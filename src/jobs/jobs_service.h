@@ -9,6 +9,7 @@
 #include "common/asio.h"
 #include "common/clock.h"
 #include "jobs/jobs_options.h"
+#include "jobs/output_guard.h"
 #include "jobs/planner.h"
 #include "jobs/worker.h"
 #include "metadata/metadata_store.h"
@@ -38,6 +39,7 @@ class JobsService {
   const Clock& clock_;
   obs::Logger& logger_;
   JobsOptions options_;
+  GuardedOutputStore worker_objects_;  // the bucket as the worker sees it
   Planner planner_;
   Worker worker_;
   std::shared_ptr<bool> running_;
@@ -53,6 +55,7 @@ class JobsService {
   obs::Counter& compaction_bytes_;
   obs::Counter& deleted_objects_;
   obs::Counter& retention_advances_;
+  obs::Counter& orphans_deleted_;
 };
 
 }  // namespace sluice::jobs

@@ -4,6 +4,7 @@
 
 #include "jobs/compaction_plan.h"
 #include "jobs/job_kinds.h"
+#include "jobs/orphan_scan.h"
 
 namespace sluice::jobs {
 
@@ -62,6 +63,14 @@ Task<Result<PlanStats>> Planner::RunOnce(int64_t now_ms) {
       specs.push_back({kDeletionJobId, kDeletionKind, ""});
       stats.deletions++;
     }
+  }
+
+  if (now_ms - last_orphan_scan_ms_ >= options_.orphan_scan_interval.count()) {
+    if (!queued_ids.contains(kOrphanScanJobId)) {
+      specs.push_back({kOrphanScanJobId, kOrphanScanKind, ""});
+      stats.orphan_scans++;
+    }
+    last_orphan_scan_ms_ = now_ms;
   }
 
   if (!specs.empty()) {

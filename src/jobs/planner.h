@@ -19,6 +19,7 @@ struct PlanStats {
   int32_t compactions = 0;
   int32_t retentions = 0;
   int32_t deletions = 0;
+  int32_t orphan_scans = 0;
   int32_t queued = 0;  // jobs in the queue before the pass
 };
 
@@ -35,6 +36,7 @@ class Planner {
   std::string owner_;
   UlidGenerator ids_;
   int64_t last_retention_ms_ = 0;
+  int64_t last_orphan_scan_ms_ = 0;
 };
 
 inline constexpr char kPlannerLease[] = "planner";

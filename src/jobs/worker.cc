@@ -1,13 +1,35 @@
 #include "jobs/worker.h"
 
+#include <algorithm>
+
 #include "jobs/compaction.h"
 #include "jobs/deletion.h"
 #include "jobs/job_kinds.h"
+#include "jobs/orphan_scan.h"
 #include "jobs/retention.h"
 
 namespace sluice::jobs {
 
+int64_t Worker::RetryDelayMs(const JobsOptions& options, int32_t attempt) {
+  const int64_t lease = options.job_lease.count();
+  int64_t delay = std::max<int64_t>(options.job_retry_backoff.count(), 1);
+  for (int32_t i = 1; i < attempt && delay < lease; ++i) delay *= 2;
+  return std::min(delay, lease);
+}
+
+// A failed attempt gives its job back with a backoff instead of sitting out its whole lease.
 Task<JobReport> Worker::Run(const metadata::ClaimedJob& job, int64_t now_ms) {
+  JobReport report = co_await RunKind(job, now_ms);
+  if (report.status.ok()) co_return report;
+  const int64_t delay = RetryDelayMs(options_, job.attempts);
+  const int64_t failed_at = clock_ != nullptr ? clock_->NowMs() : now_ms;
+  // Conflict: our lease ran out and the job is someone else's now; it then retries anyway.
+  Status released = co_await store_.ReleaseJob(job.job_id, owner_, failed_at + delay);
+  if (released.ok()) report.retry_in_ms = delay;
+  co_return report;
+}
+
+Task<JobReport> Worker::RunKind(const metadata::ClaimedJob& job, int64_t now_ms) {
   JobReport report;
   report.job_id = job.job_id;
   report.kind = job.kind;
@@ -41,6 +63,15 @@ Task<JobReport> Worker::Run(const metadata::ClaimedJob& job, int64_t now_ms) {
       co_return report;
     }
     report.objects_in = stats->objects_deleted;
+  } else if (job.kind == kOrphanScanKind) {
+    auto stats = co_await RunOrphanScan(store_, objects_, options_.object_key_prefix, now_ms,
+                                        options_.orphan_safety_age.count());
+    if (!stats.ok()) {
+      report.status = stats.status();
+      co_return report;
+    }
+    report.objects_in = stats->orphans_deleted;
+    report.keys = std::move(stats->deleted_keys);
   } else {
     report.status = Status::InvalidArgument("unknown job kind '" + job.kind + "'");
     co_return report;

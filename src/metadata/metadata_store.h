@@ -311,6 +311,13 @@ class MetadataStore {
                                                                   int32_t limit);
   // Forgets dead objects (after their bytes were deleted). Live or unknown ids are skipped.
   virtual Task<Status> ForgetObjects(std::vector<std::string> object_ids);
+  // The subset of `object_keys` under which the store knows an object (live or dead), in no
+  // particular order. The orphan scan deletes bucket keys that are not in it.
+  virtual Task<Result<std::vector<std::string>>> ListKnownObjectKeys(
+      std::vector<std::string> object_keys);
+  // Gives a job back after a failed attempt: nobody holds it, and it can be claimed again from
+  // retry_at_ms on (a backoff shorter than the lease). Conflict when `owner` no longer holds it.
+  virtual Task<Status> ReleaseJob(std::string job_id, std::string owner, int64_t retry_at_ms);
   // Raises the partition's log start offset to `offset` (-1: the high watermark) and drops the
   // index rows of batches entirely below it; objects left without chunks become dead. Returns
   // the log start offset after the call (never lowered). InvalidArgument when offset is past the

@@ -61,6 +61,13 @@ Task<Result<std::vector<ObjectRecord>>> MetadataStore::ListDeadObjects(int64_t, 
 Task<Status> MetadataStore::ForgetObjects(std::vector<std::string>) {
   co_return NotHere("ForgetObjects");
 }
+Task<Result<std::vector<std::string>>> MetadataStore::ListKnownObjectKeys(
+    std::vector<std::string>) {
+  co_return NotHere("ListKnownObjectKeys");
+}
+Task<Status> MetadataStore::ReleaseJob(std::string, std::string, int64_t) {
+  co_return NotHere("ReleaseJob");
+}
 Task<Result<int64_t>> MetadataStore::AdvanceLogStartOffset(std::string, int32_t, int64_t, int64_t) {
   co_return NotHere("AdvanceLogStartOffset");
 }

@@ -337,6 +337,47 @@ Task<Status> PostgresMetadataStore::ForgetObjects(std::vector<std::string> objec
   co_return co_await pool_->Run(std::move(work));
 }
 
+// No index on object_key: one pass over `objects` per slice of keys (see sqlite_jobs.cc).
+Task<Result<std::vector<std::string>>> PostgresMetadataStore::ListKnownObjectKeys(
+    std::vector<std::string> object_keys) {
+  auto work = [asked =
+                   std::move(object_keys)](PgConnection& db) -> Result<std::vector<std::string>> {
+    constexpr size_t kSlice = 500;  // bound parameters per statement
+    const std::set<std::string> unique(asked.begin(), asked.end());
+    const std::vector<std::string> keys(unique.begin(), unique.end());
+    std::vector<std::string> known;
+    for (size_t begin = 0; begin < keys.size(); begin += kSlice) {
+      const size_t end = std::min(keys.size(), begin + kSlice);
+      std::string sql = "SELECT DISTINCT object_key FROM objects WHERE object_key IN (";
+      std::vector<PgParam> params;
+      for (size_t i = begin; i < end; ++i) {
+        sql += (i == begin ? "$" : ", $") + std::to_string(i - begin + 1);
+        params.emplace_back(keys[i]);
+      }
+      sql += ")";
+      SLUICE_ASSIGN_OR_RETURN(PgResult res, db.Exec(sql, params));
+      for (int row = 0; row < res.rows(); ++row) known.push_back(res.Text(row, 0));
+    }
+    return known;
+  };
+  co_return co_await pool_->Run(std::move(work));
+}
+
+Task<Status> PostgresMetadataStore::ReleaseJob(std::string job_id, std::string owner,
+                                               int64_t retry_at_ms) {
+  auto work = [job_id = std::move(job_id), owner = std::move(owner),
+               retry_at_ms](PgConnection& db) -> Status {
+    SLUICE_ASSIGN_OR_RETURN(
+        PgResult res,
+        db.Exec("UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_ms = $3 "
+                "WHERE job_id = $1 AND lease_owner = $2",
+                {job_id, owner, retry_at_ms}));
+    if (res.affected() != 1) return Status::Conflict("job " + job_id + " is not held by " + owner);
+    return Status::Ok();
+  };
+  co_return co_await pool_->Run(std::move(work));
+}
+
 Task<Result<int64_t>> PostgresMetadataStore::AdvanceLogStartOffset(std::string topic,
                                                                    int32_t partition,
                                                                    int64_t offset, int64_t now_ms) {

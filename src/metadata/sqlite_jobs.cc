@@ -325,6 +325,49 @@ Task<Status> SqliteMetadataStore::ForgetObjects(std::vector<std::string> object_
   co_return co_await OnDbThread(std::move(work));
 }
 
+// No index on object_key: one pass over `objects` per slice of keys. The orphan scan calls this
+// once per listed page, about hourly, and `objects` holds live objects plus the recently dead.
+Task<Result<std::vector<std::string>>> SqliteMetadataStore::ListKnownObjectKeys(
+    std::vector<std::string> object_keys) {
+  auto work = [this, asked = std::move(object_keys)]() -> Result<std::vector<std::string>> {
+    constexpr size_t kSlice = 500;  // bound parameters per statement
+    const std::set<std::string> unique(asked.begin(), asked.end());
+    const std::vector<std::string> keys(unique.begin(), unique.end());
+    std::vector<std::string> known;
+    for (size_t begin = 0; begin < keys.size(); begin += kSlice) {
+      const size_t end = std::min(keys.size(), begin + kSlice);
+      std::string sql = "SELECT DISTINCT object_key FROM objects WHERE object_key IN (";
+      for (size_t i = begin; i < end; ++i) sql += (i == begin ? "?" : ", ?");
+      sql += ")";
+      SLUICE_ASSIGN_OR_RETURN(Statement st, db_->Prepare(sql));
+      for (size_t i = begin; i < end; ++i) st.Bind(static_cast<int>(i - begin + 1), keys[i]);
+      while (true) {
+        SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        known.push_back(st.Text(0));
+      }
+    }
+    return known;
+  };
+  co_return co_await OnDbThread(std::move(work));
+}
+
+Task<Status> SqliteMetadataStore::ReleaseJob(std::string job_id, std::string owner,
+                                             int64_t retry_at_ms) {
+  auto work = [this, job_id = std::move(job_id), owner = std::move(owner),
+               retry_at_ms]() -> Status {
+    SLUICE_ASSIGN_OR_RETURN(
+        Statement st,
+        db_->Prepare("UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires_ms = ?3 "
+                     "WHERE job_id = ?1 AND lease_owner = ?2 RETURNING 1"));
+    st.Bind(1, job_id).Bind(2, owner).Bind(3, retry_at_ms);
+    SLUICE_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return Status::Conflict("job " + job_id + " is not held by " + owner);
+    return Status::Ok();
+  };
+  co_return co_await OnDbThread(std::move(work));
+}
+
 Task<Result<int64_t>> SqliteMetadataStore::AdvanceLogStartOffset(std::string topic,
                                                                  int32_t partition, int64_t offset,
                                                                  int64_t now_ms) {

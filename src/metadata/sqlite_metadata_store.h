@@ -65,6 +65,9 @@ class SqliteMetadataStore final : public MetadataStore {
   Task<Result<std::vector<ObjectRecord>>> ListDeadObjects(int64_t dead_before_ms,
                                                           int32_t limit) override;
   Task<Status> ForgetObjects(std::vector<std::string> object_ids) override;
+  Task<Result<std::vector<std::string>>> ListKnownObjectKeys(
+      std::vector<std::string> object_keys) override;
+  Task<Status> ReleaseJob(std::string job_id, std::string owner, int64_t retry_at_ms) override;
   Task<Result<int64_t>> AdvanceLogStartOffset(std::string topic, int32_t partition, int64_t offset,
                                               int64_t now_ms) override;
   Task<Result<BacklogStats>> GetBacklogStats(int64_t now_ms) override;

@@ -46,6 +46,8 @@ constexpr std::array<const char*, static_cast<size_t>(TimedMetadataStore::Op::kC
     "commit_compaction",
     "list_dead_objects",
     "forget_objects",
+    "list_known_object_keys",
+    "release_job",
     "advance_log_start_offset",
     "get_backlog_stats",
 };
@@ -249,6 +251,15 @@ Task<Result<std::vector<ObjectRecord>>> TimedMetadataStore::ListDeadObjects(int6
 }
 Task<Status> TimedMetadataStore::ForgetObjects(std::vector<std::string> object_ids) {
   return Timed(Op::kForgetObjects, inner_->ForgetObjects(std::move(object_ids)));
+}
+Task<Result<std::vector<std::string>>> TimedMetadataStore::ListKnownObjectKeys(
+    std::vector<std::string> object_keys) {
+  return Timed(Op::kListKnownObjectKeys, inner_->ListKnownObjectKeys(std::move(object_keys)));
+}
+Task<Status> TimedMetadataStore::ReleaseJob(std::string job_id, std::string owner,
+                                            int64_t retry_at_ms) {
+  return Timed(Op::kReleaseJob,
+               inner_->ReleaseJob(std::move(job_id), std::move(owner), retry_at_ms));
 }
 Task<Result<int64_t>> TimedMetadataStore::AdvanceLogStartOffset(std::string topic,
                                                                 int32_t partition, int64_t offset,
