@@ -1,6 +1,10 @@
-// `sluice cluster`: the agents this client is routed to (DescribeCluster, else Metadata).
+// `sluice cluster`: the agents this client is routed to (DescribeCluster, else Metadata), with
+// each agent's roles and zone (DescribeConfigs of its BROKER resource).
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
+#include <map>
+#include <sstream>
 
 #include "cli/admin_commands.h"
 #include "cli/admin_common.h"
@@ -8,8 +12,74 @@
 #include "cli/output.h"
 #include "client/kafka_error.h"
 #include "protocol/messages/describe_cluster.h"
+#include "protocol/messages/describe_configs.h"
 
 namespace sluice::cli {
+
+namespace {
+
+constexpr int8_t kBrokerResource = 4;
+
+struct AgentDetails {
+  std::vector<std::string> roles;
+  std::optional<std::string> zone;
+};
+
+std::vector<std::string> SplitRoles(const std::string& roles) {
+  std::vector<std::string> out;
+  std::stringstream in(roles);
+  std::string role;
+  while (std::getline(in, role, ',')) {
+    if (!role.empty()) out.push_back(role);
+  }
+  return out;
+}
+
+// Roles and zone of each node id, from one DescribeConfigs of their BROKER resources. An agent
+// that does not know these configs (not a Sluice agent, or an older one) is simply left out.
+std::map<int32_t, AgentDetails> DescribeAgents(client::KafkaClient& client,
+                                               const std::vector<int32_t>& node_ids) {
+  std::map<int32_t, AgentDetails> out;
+  if (node_ids.empty()) return out;
+  protocol::DescribeConfigsRequest request;
+  for (int32_t id : node_ids) {
+    protocol::DescribeConfigsRequest::DescribeConfigsResource resource;
+    resource.resource_type = kBrokerResource;
+    resource.resource_name = std::to_string(id);
+    resource.configuration_keys =
+        std::vector<std::string>{"sluice.agent.roles", "sluice.agent.zone"};
+    request.resources.push_back(std::move(resource));
+  }
+  auto response = client.Call<protocol::DescribeConfigsResponse>(request);
+  if (!response.ok()) return out;
+  for (const auto& result : response->results) {
+    if (result.error_code != 0) continue;
+    int32_t id = 0;
+    const std::string& name = result.resource_name;
+    auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), id);
+    if (ec != std::errc() || end != name.data() + name.size()) continue;
+    AgentDetails details;
+    bool known = false;
+    for (const auto& c : result.configs) {
+      if (c.name == "sluice.agent.roles" && c.value) {
+        details.roles = SplitRoles(*c.value);
+        known = true;
+      } else if (c.name == "sluice.agent.zone" && c.value && !c.value->empty()) {
+        details.zone = *c.value;
+      }
+    }
+    if (known) out[id] = std::move(details);
+  }
+  return out;
+}
+
+std::string JoinRoles(const std::vector<std::string>& roles) {
+  std::string out;
+  for (const auto& role : roles) out += (out.empty() ? "" : ",") + role;
+  return out;
+}
+
+}  // namespace
 
 int RunCluster(const std::vector<std::string>& args) {
   FlagSet flags("sluice cluster");
@@ -19,7 +89,7 @@ int RunCluster(const std::vector<std::string>& args) {
   if (auto exit = ParseCommandFlags(flags, args, {},
                                     "Usage: sluice cluster [flags]\n"
                                     "Lists the agents the cluster advertises to this client id "
-                                    "(node id, address, zone as rack).",
+                                    "(node id, address, roles, zone).",
                                     &positional)) {
     return *exit;
   }
@@ -56,18 +126,31 @@ int RunCluster(const std::vector<std::string>& args) {
   }
   std::sort(brokers.begin(), brokers.end(),
             [](const Broker& a, const Broker& b) { return a.id < b.id; });
+  std::vector<int32_t> ids;
+  for (const auto& b : brokers) ids.push_back(b.id);
+  const auto details = DescribeAgents(*client, ids);
   Json json_brokers = Json::Array();
-  Table table({"NODE", "ADDRESS", "ZONE", "CONTROLLER"});
+  Table table({"NODE", "ADDRESS", "ROLES", "ZONE", "CONTROLLER"});
   for (const auto& b : brokers) {
     std::string address = b.host + ":" + std::to_string(b.port);
+    auto it = details.find(b.id);
+    const AgentDetails* agent = it == details.end() ? nullptr : &it->second;
+    // The zone as registered; the rack (the same value on Sluice) for other brokers.
+    std::optional<std::string> zone = agent ? agent->zone : b.rack;
+    Json roles = Json::Array();
+    if (agent) {
+      for (const auto& role : agent->roles) roles.Push(Json(role));
+    }
     json_brokers.Push(Json::Object()
                           .Set("node_id", b.id)
                           .Set("host", b.host)
                           .Set("port", b.port)
                           .Set("rack", b.rack ? Json(*b.rack) : Json())
+                          .Set("roles", agent ? std::move(roles) : Json())
+                          .Set("zone", zone ? Json(*zone) : Json())
                           .Set("controller", b.id == controller));
-    table.AddRow(
-        {std::to_string(b.id), address, b.rack.value_or("-"), b.id == controller ? "*" : ""});
+    table.AddRow({std::to_string(b.id), address, agent ? JoinRoles(agent->roles) : "-",
+                  zone.value_or("-"), b.id == controller ? "*" : ""});
   }
   if (conn.json) {
     std::printf("%s\n", Json::Object()

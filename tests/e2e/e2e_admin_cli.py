@@ -10,18 +10,22 @@ consumer of the group sees.
 
 import json
 import os
+import struct
 import subprocess
 import time
 
+import kafka_wire
 from agent_fixture import check, free_port, require_module, run_with_agent, sluice_binary
 
 require_module("confluent_kafka")
 from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
+from confluent_kafka.admin import AdminClient, ConfigResource  # noqa: E402
 
 TOPIC = "e2e-cli"
 OTHER = "e2e-cli-other"
 GROUP = "e2e-cli-group"
 SLUICE = sluice_binary()
+ZONE = "az-cli"
 
 
 def sluice(agent, *args, stdin=None, bootstrap=None, expect=0):
@@ -236,14 +240,64 @@ def groups(agent):
     check(GROUP in err, f"describe deleted group: {err}")
 
 
+def describe_broker_raw(agent, name):
+    """DescribeConfigs v0 of one BROKER resource on a raw socket: (error code, {name: value})."""
+    body = (struct.pack(">i", 1) + struct.pack(">b", 4) + kafka_wire.string(name)
+            + struct.pack(">i", -1))  # all configs
+    sock = kafka_wire.connect(agent.kafka_port)
+    try:
+        sock.sendall(kafka_wire.request(32, 0, 7, body))
+        r = kafka_wire.Reader(kafka_wire.read_response(sock))
+    finally:
+        sock.close()
+    check(r.take(">i") == 7, "DescribeConfigs: correlation id")
+    r.take(">i")  # throttle time
+    check(r.take(">i") == 1, "DescribeConfigs: one result")
+    error_code = r.take(">h")
+    r.string()  # error message
+    check(r.take(">b") == 4 and r.string() == name, "DescribeConfigs: the resource echoed")
+    configs = {}
+    for _ in range(r.take(">i")):
+        key, value = r.string(), r.string()
+        read_only, _, _ = r.take(">???")  # read only, is default, is sensitive (v0)
+        check(read_only, f"broker config {key} is not read-only")
+        configs[key] = value
+    check(r.at_end(), "DescribeConfigs: trailing bytes")
+    return error_code, configs
+
+
 def cluster_and_objects(agent):
     info = sluice_json(agent, "cluster")
     check(len(info["brokers"]) == 1, f"cluster: {info}")
     broker = info["brokers"][0]
     check(broker["host"] == "127.0.0.1" and broker["port"] == agent.kafka_port, f"{broker}")
+    check(broker["roles"] == ["proxy", "jobs"] and broker["zone"] == ZONE, f"roles: {broker}")
+    node = broker["node_id"]
     out, _ = sluice(agent, "cluster", "-clientID", "warpstream_proxy_target=proxy-consume")
-    check(f"127.0.0.1:{agent.kafka_port}" in out and out.splitlines()[2].startswith("NODE"),
-          f"cluster text: {out}")
+    lines = out.splitlines()
+    check(f"127.0.0.1:{agent.kafka_port}" in out and lines[2].split() ==
+          ["NODE", "ADDRESS", "ROLES", "ZONE", "CONTROLLER"], f"cluster text: {out}")
+    check(lines[3].split()[:4] == [str(node), f"127.0.0.1:{agent.kafka_port}", "proxy,jobs",
+                                   ZONE], f"cluster row: {out}")
+
+    # Roles and zone are read-only configs of the agent's BROKER resource, for Kafka tools too.
+    admin = AdminClient({"bootstrap.servers": agent.bootstrap})
+    resource = ConfigResource(ConfigResource.Type.BROKER, str(node))
+    entries = admin.describe_configs([resource])[resource].result(timeout=20)
+    configs = {name: entry.value for name, entry in entries.items()}
+    check(configs.get("sluice.agent.roles") == "proxy,jobs", f"broker configs: {configs}")
+    check(configs.get("sluice.agent.zone") == ZONE and configs.get("broker.rack") == ZONE,
+          f"broker configs: {configs}")
+    check(configs.get("broker.id") == str(node), f"broker configs: {configs}")
+    check(configs.get("sluice.agent.kafka.port") == str(agent.kafka_port),
+          f"broker configs: {configs}")
+    check(all(entry.is_read_only for entry in entries.values()), "broker configs are read-only")
+    code, by_self = describe_broker_raw(agent, "")  # the answering agent
+    check(code == 0 and by_self.get("broker.id") == str(node)
+          and by_self.get("sluice.agent.roles") == "proxy,jobs", f"empty name: {code} {by_self}")
+    for unknown in (str(node + 1000), "not-a-number"):
+        code, none = describe_broker_raw(agent, unknown)
+        check(code == 42 and not none, f"broker {unknown}: error {code}, configs {none}")
 
     bucket = os.path.join(agent.data_dir, "bucket")
     keys = []
@@ -302,5 +356,5 @@ def errors(agent):
 
 
 if __name__ == "__main__":
-    run_with_agent("e2e_admin_cli", [], topics, produce_consume, groups, cluster_and_objects,
+    run_with_agent("e2e_admin_cli", ["-availabilityZone", ZONE], topics, produce_consume, groups, cluster_and_objects,
                    errors)

@@ -108,6 +108,36 @@ def roles_of(agent):
     return status["roles"]
 
 
+def check_cluster_command(P, J, X, addr):
+    """`sluice cluster` lists the advertised agents with their roles and zones; any agent
+    describes any live agent's BROKER resource, the unadvertised jobs agent too."""
+    out = subprocess.run([sluice_binary(), "cluster", "--json", "-bootstrap", addr[P],
+                          "-clientID", "app" + PRODUCE], capture_output=True, text=True,
+                         timeout=30)
+    check(out.returncode == 0, f"sluice cluster: {out.stderr}")
+    listed = {f"{b['host']}:{b['port']}": (b["roles"], b["zone"])
+              for b in json.loads(out.stdout)["brokers"]}
+    check(listed == {addr[P]: (["proxy-produce"], "z1"), addr[X]: (["proxy", "jobs"], "z1")},
+          f"sluice cluster: {listed}")
+    jobs_node = J.status()[1]["node_id"]
+    body = (struct.pack(">ib", 1, 4) + kafka_wire.string(str(jobs_node))
+            + struct.pack(">i", 1) + kafka_wire.string("sluice.agent.roles"))
+    with kafka_wire.connect(P.kafka_port) as sock:
+        sock.sendall(kafka_wire.request(32, 0, 3, body))
+        r = kafka_wire.Reader(kafka_wire.read_response(sock))
+    r.take(">iii")  # correlation id, throttle time, one result
+    error_code, _ = r.take(">h"), r.string()
+    r.take(">b"), r.string()
+    configs = {}
+    for _ in range(r.take(">i")):
+        name, value = r.string(), r.string()
+        r.take(">???")
+        configs[name] = value
+    check(error_code == 0 and configs == {"sluice.agent.roles": "jobs"},
+          f"jobs agent {jobs_node} described by P: error {error_code}, {configs}")
+    print("sluice cluster shows roles and zones; P describes the jobs agent's roles")
+
+
 def check_role_sources(backend):
     for bad in ("bogus", "", "proxy,proxy", "proxy,,jobs"):
         code, text = start_fails(backend + ["-roles", bad])
@@ -179,6 +209,7 @@ def main():
         _, lead = kcat_metadata(addr[P], single)
         check(len(lead) == 1, f"single_agent: leaders {lead}")
         print("kcat -L shows the expected brokers for every client id")
+        check_cluster_command(P, J, X, addr)
 
         before = {a: (api_requests(a, "Produce"), api_requests(a, "Fetch")) for a in (P, C, X)}
         bootstrap = ",".join(addr[a] for a in (P, C, X))

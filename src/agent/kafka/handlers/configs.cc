@@ -1,8 +1,10 @@
 // DescribeConfigs, AlterConfigs, IncrementalAlterConfigs for topics (resource type 2) and a
-// read-only view of broker settings (resource type 4).
+// read-only view of broker settings (resource type 4): the answering agent's flags, and any live
+// agent's membership record (roles, zone, ...; cluster/broker_resource.h).
 #include <algorithm>
 #include <sstream>
 
+#include "agent/cluster/broker_resource.h"
 #include "agent/kafka/handlers/handlers.h"
 
 namespace sluice::agent {
@@ -59,6 +61,30 @@ std::string JoinList(const std::vector<std::string>& items) {
   return out;
 }
 
+// The agent a BROKER resource names: "" is this agent; a node id is looked up in the live view,
+// then in the store (an agent that registered since the view's last refresh). nullopt with
+// `out`'s error set when there is no such live agent (Kafka: INVALID_REQUEST for a broker id
+// that is not its own).
+Task<std::optional<metadata::AgentRecord>> ResolveBroker(
+    KafkaServices& s, const std::string& name,
+    DescribeConfigsResponse::DescribeConfigsResult& out) {
+  auto id = ParseBrokerResourceName(name);
+  if (!id.ok()) {
+    out.error_code = Code(ErrorCode::kInvalidRequest);
+    out.error_message = id.status().message();
+    co_return std::nullopt;
+  }
+  if (!id->has_value() || **id == s.cluster.Self().node_id) co_return s.cluster.Self();
+  if (const auto* agent = FindAgent(*s.cluster.LiveAgents(), **id)) co_return *agent;
+  auto live = co_await s.store.ListLiveAgents(s.clock.NowMs());
+  if (live.ok()) {
+    if (const auto* agent = FindAgent(*live, **id)) co_return *agent;
+  }
+  out.error_code = Code(ErrorCode::kInvalidRequest);
+  out.error_message = "Unexpected broker id: no live agent has node id " + name;
+  co_return std::nullopt;
+}
+
 }  // namespace
 
 Task<DescribeConfigsResponse> HandleDescribeConfigs(KafkaServices& s, RequestContext,
@@ -88,19 +114,31 @@ Task<DescribeConfigsResponse> HandleDescribeConfigs(KafkaServices& s, RequestCon
         }
       }
     } else if (resource.resource_type == kBrokerResource) {
-      const std::vector<std::pair<std::string, std::string>> broker = {
-          {"auto.create.topics.enable", s.settings.auto_create_topics ? "true" : "false"},
-          {"num.partitions", std::to_string(s.settings.default_num_partitions)},
-          {"default.replication.factor", "1"},
-          {"min.insync.replicas", "1"},
-          {"message.max.bytes", std::to_string(s.settings.max_message_bytes)},
-          {"log.retention.ms", std::to_string(s.settings.default_retention_ms)},
-          {"broker.id", std::to_string(s.cluster.Self().node_id)},
-      };
-      for (const auto& [name, value] : broker) {
-        if (!Wanted(resource.configuration_keys, name)) continue;
-        out.configs.push_back(MakeEntry(name, value, false, kSourceStaticBroker,
-                                        ConfigType::kString, "set by agent flags", true, req));
+      auto agent = co_await ResolveBroker(s, resource.resource_name, out);
+      if (agent) {
+        // Every agent's membership record; this agent's own flags only for itself (another
+        // agent's flags are not in the store).
+        auto broker = AgentMembershipConfigs(*agent);
+        if (agent->node_id == s.cluster.Self().node_id) {
+          const std::vector<std::pair<std::string, std::optional<std::string>>> flags = {
+              {"auto.create.topics.enable", s.settings.auto_create_topics ? "true" : "false"},
+              {"num.partitions", std::to_string(s.settings.default_num_partitions)},
+              {"default.replication.factor", "1"},
+              {"min.insync.replicas", "1"},
+              {"message.max.bytes", std::to_string(s.settings.max_message_bytes)},
+              {"log.retention.ms", std::to_string(s.settings.default_retention_ms)},
+          };
+          broker.insert(broker.end(), flags.begin(), flags.end());
+        }
+        for (const auto& [name, value] : broker) {
+          if (!Wanted(resource.configuration_keys, name)) continue;
+          auto entry = MakeEntry(name, value.value_or(""), !value.has_value(),
+                                 value ? kSourceStaticBroker : kSourceDefault, ConfigType::kString,
+                                 "set by agent flags and registration", true, req);
+          entry.value = value;
+          if (!value && !entry.synonyms.empty()) entry.synonyms.front().value = std::nullopt;
+          out.configs.push_back(std::move(entry));
+        }
       }
     } else {
       out.error_code = Code(ErrorCode::kInvalidRequest);
