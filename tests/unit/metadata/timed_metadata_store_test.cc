@@ -131,13 +131,20 @@ TEST_F(TimedMetadataStoreTest, EveryOperationReachesTheStore) {
   note(Op::kReleaseGroupLeases, Await(store_->ReleaseGroupLeases(node, "g")));
 
   note(Op::kAcquireLease, status_of(Await(store_->AcquireLease("planner", "me", 2000, 60000))));
-  note(Op::kEnqueueJobs, Await(store_->EnqueueJobs({JobSpec{"j1", "compaction", "{}"}}, 2000)));
-  note(Op::kClaimJobs, status_of(Await(store_->ClaimJobs("me", 1, 2000, 60000))));
+  note(Op::kEnqueueJobs,
+       Await(store_->EnqueueJobs(
+           {JobSpec{"j1", "compaction", "{}"}, JobSpec{"j2", "compaction", "{}"}}, 2000)));
+  note(Op::kClaimJobs, status_of(Await(store_->ClaimJobs("me", 2, 2000, 60000))));
   note(Op::kListJobs, status_of(Await(store_->ListJobs())));
+  note(Op::kReleaseJob, Await(store_->ReleaseJob("j2", "me", 2500)));
   note(Op::kFinishJob, Await(store_->FinishJob("j1", "me")));
   note(Op::kListLiveObjects, status_of(Await(store_->ListLiveObjects(10))));
   note(Op::kGetObject, status_of(Await(store_->GetObject("o1"))));
   note(Op::kListObjectChunks, status_of(Await(store_->ListObjectChunks({"o1"}))));
+  auto known = Await(store_->ListKnownObjectKeys({"sluice/test/o1", "sluice/test/none"}));
+  note(Op::kListKnownObjectKeys, status_of(known));
+  EXPECT_EQ(known.ok() ? *known : std::vector<std::string>{},
+            std::vector<std::string>{"sluice/test/o1"});
   CompactionCommit compaction;
   compaction.output_object_id = "c1";
   compaction.output_object_key = "sluice/test/c1";
