@@ -23,8 +23,8 @@ JobsService::JobsService(asio::any_io_executor executor, metadata::MetadataStore
       completed_(metrics.AddCounter("sluice_jobs_completed_total",
                                     "Background jobs this agent finished, by kind.", {"kind"})),
       failed_(metrics.AddCounter("sluice_jobs_failed_total",
-                                 "Background job attempts that failed (retried after their "
-                                 "lease), by kind.",
+                                 "Background job attempts that failed (retried after a "
+                                 "backoff), by kind.",
                                  {"kind"})),
       queued_(metrics
                   .AddGauge("sluice_jobs_queued",
