@@ -9,6 +9,7 @@
 
 #include "agent/agent_metrics.h"
 #include "agent/agent_status.h"
+#include "agent/backlog/backlog_monitor.h"
 #include "agent/cluster/cluster_view.h"
 #include "agent/cluster/commit_notices.h"
 #include "agent/cluster/membership.h"
@@ -76,6 +77,7 @@ class Agent::Impl {
   void RefreshMetrics();
   Task<void> Shutdown();
   void StartJobs();
+  void StartBacklogMonitor();
   void OnCommitted(const metadata::CommitRequest& request, const metadata::CommitResult& result);
   Task<HttpResponse> ReceiveCommitNotices(const HttpRequest& request);
 
@@ -107,6 +109,7 @@ class Agent::Impl {
   std::unique_ptr<RoutingLog> routing_log_;
   std::unique_ptr<jobs::JobsService> jobs_;        // only with the jobs role
   std::unique_ptr<jobs::LagMetrics> lag_metrics_;  // only with the jobs role
+  std::unique_ptr<BacklogMonitor> backlog_;        // only on agents that take produce
   std::unique_ptr<KafkaServices> services_;
   std::unique_ptr<KafkaApi> api_;
   std::unique_ptr<network::KafkaServer> kafka_;
@@ -287,6 +290,9 @@ Status Agent::Impl::StartServers() {
                                                             *group_ownership_, *membership_});
   services_->routing_log = routing_log_.get();
   services_->group_forwarder = group_forwarder_.get();
+  if (config_.HasRole(AgentRole::kProxy) || config_.HasRole(AgentRole::kProxyProduce)) {
+    StartBacklogMonitor();
+  }
   zone_cache_->SetCluster(services_->cluster);
   RegisterMetrics();
 
@@ -438,6 +444,29 @@ void Agent::Impl::StartJobs() {
   lag_metrics_->Start();
 }
 
+// Produce admission by backlog (docs/jobs.md "Backlog"): slow, then refuse, produce while the
+// jobs agents do not keep up with compaction.
+void Agent::Impl::StartBacklogMonitor() {
+  BacklogLimits limits;
+  limits.throttle_objects = config_.backlog_throttle_objects;
+  limits.refuse_objects = config_.backlog_refuse_objects;
+  limits.throttle_bytes = config_.backlog_throttle_bytes;
+  limits.refuse_bytes = config_.backlog_refuse_bytes;
+  limits.max_throttle =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.backlog_max_throttle);
+  auto live_jobs_agents = [this]() {
+    int count = 0;
+    if (auto live = membership_->LiveAgents()) {
+      for (const auto& agent : *live) count += AgentHasRole(agent, "jobs") ? 1 : 0;
+    }
+    return count;
+  };
+  backlog_ = std::make_unique<BacklogMonitor>(io_.get_executor(), *store_, clock_, logger_,
+                                              metrics_, limits, live_jobs_agents);
+  backlog_->Start();
+  services_->backlog = backlog_.get();
+}
+
 Task<void> Agent::Impl::Shutdown() {
   draining_ = true;
   if (config_.shutdown_announce_duration.count() > 0) {
@@ -452,6 +481,7 @@ Task<void> Agent::Impl::Shutdown() {
   offset_expiry_->Stop();
   if (jobs_) jobs_->Stop();
   if (lag_metrics_) lag_metrics_->Stop();
+  if (backlog_) backlog_->Stop();
   // Answer every produce request already admitted: flush, commit, respond.
   co_await batcher_->Drain();
   asio::steady_timer answered(io_, std::chrono::milliseconds(50));  // answers reach the sockets

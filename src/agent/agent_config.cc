@@ -152,6 +152,23 @@ Result<AgentConfig> ParseAgentConfig(const std::vector<std::string>& args, const
               1LL << 30, "Buffered produce bytes that trigger an object write");
   flags.Bytes("maxMessageBytes", &c.max_message_bytes, kDefaultMaxMessageBytes, 1LL << 10,
               1LL << 30, "Largest record batch accepted (Kafka's message.max.bytes)");
+  // Backlog defaults: one agent flushing every 250 ms makes 4 level-0 objects a second, so 2000
+  // is minutes of missing compaction (a fetch of recent data then costs a GET per object) and
+  // 5000 is well before the index and the reads degrade badly; the byte limits are the same
+  // counts of full 8 MiB objects.
+  flags.Int64("backlogThrottleObjects", &c.backlog_throttle_objects, 2000, 0, 1LL << 40,
+              "Uncompacted (level-0) objects at which produce is slowed (0: no limit)");
+  flags.Int64("backlogRefuseObjects", &c.backlog_refuse_objects, 5000, 0, 1LL << 40,
+              "Uncompacted objects at which produce is refused with a retriable error until jobs "
+              "agents catch up (0: no limit)");
+  flags.Bytes("backlogThrottleBytes", &c.backlog_throttle_bytes, 16LL << 30, 0, 1LL << 60,
+              "Bytes of uncompacted objects at which produce is slowed (0: no limit)");
+  flags.Bytes("backlogRefuseBytes", &c.backlog_refuse_bytes, 40LL << 30, 0, 1LL << 60,
+              "Bytes of uncompacted objects at which produce is refused (0: no limit)");
+  flags.Duration("backlogMaxThrottle", &c.backlog_max_throttle, seconds(1),
+                 std::chrono::nanoseconds(0), seconds(30),
+                 "Delay of a produce answer near the refuse limit (a tenth of it at the throttle "
+                 "limit), also reported as throttle_time_ms");
   flags.Duration("groupInitialRebalanceDelay", &c.group_initial_rebalance_delay, seconds(3),
                  std::chrono::nanoseconds(0), minutes(5),
                  "How long a new consumer group waits for more members before its first "
@@ -263,6 +280,19 @@ Result<AgentConfig> ParseAgentConfig(const std::vector<std::string>& args, const
   if (c.kafka_port != 0 && c.kafka_port == c.http_port) {
     return Status::InvalidArgument("-kafkaPort and -httpPort are both " +
                                    std::to_string(c.kafka_port) + ": they must differ");
+  }
+  struct BacklogPair {
+    const char* what;
+    int64_t throttle, refuse;
+  };
+  for (const BacklogPair& p :
+       {BacklogPair{"Objects", c.backlog_throttle_objects, c.backlog_refuse_objects},
+        BacklogPair{"Bytes", c.backlog_throttle_bytes, c.backlog_refuse_bytes}}) {
+    if (p.throttle > 0 && p.refuse > 0 && p.refuse < p.throttle) {
+      return Status::InvalidArgument(std::string("-backlogRefuse") + p.what + " (" +
+                                     std::to_string(p.refuse) + ") is below -backlogThrottle" +
+                                     p.what + " (" + std::to_string(p.throttle) + ")");
+    }
   }
   if (!IsValidVirtualClusterId(c.default_virtual_cluster_id)) {
     return Status::InvalidArgument("invalid value for -defaultVirtualClusterID: \"" +

@@ -45,6 +45,13 @@ struct AgentConfig {
   std::chrono::nanoseconds batch_timeout{0};
   int64_t batch_max_size_bytes = 0;
   int64_t max_message_bytes = 0;
+  // Backlog limits on uncompacted (level-0) objects and bytes: produce is slowed, then refused
+  // (docs/jobs.md "Backlog"); 0 turns a limit off.
+  int64_t backlog_throttle_objects = 0;
+  int64_t backlog_refuse_objects = 0;
+  int64_t backlog_throttle_bytes = 0;
+  int64_t backlog_refuse_bytes = 0;
+  std::chrono::nanoseconds backlog_max_throttle{0};  // answer delay at the refuse limit
 
   // Consumer groups.
   std::chrono::nanoseconds group_initial_rebalance_delay{0};

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <map>
 
+#include "agent/backlog/backlog_monitor.h"
 #include "agent/http_api/rest_state.h"
 #include "record/batch_builder.h"
 #include "record/partitioner.h"
@@ -25,7 +26,8 @@ int64_t MaxMessageBytes(const RestState& state, const metadata::TopicInfo& topic
 // Commit failures (Kafka error codes) in the REST shape: retriable ones get 50003.
 Json ProduceFailure(int16_t kafka_code, const std::string& message) {
   const bool retriable = kafka_code == 7 /*REQUEST_TIMED_OUT*/ || kafka_code == 6 ||
-                         kafka_code == 15 || kafka_code == 0;
+                         kafka_code == 15 || kafka_code == 0 ||
+                         kafka_code == 19 /*NOT_ENOUGH_REPLICAS: backlog*/;
   return {{"partition", nullptr},
           {"offset", nullptr},
           {"error_code", retriable ? rest_code::kKafkaRetriable : rest_code::kKafkaError},
@@ -77,6 +79,20 @@ Task<HttpResponse> HandleProduce(RestState& state, const HttpRequest& request,
                                       std::to_string(info.num_partitions) + ")");
     }
     partition_of[i] = p;
+  }
+
+  // Compaction far behind (docs/jobs.md "Backlog"): refuse every record before anything is
+  // buffered (retriable), or hold the answer a while.
+  BacklogDecision backlog;
+  if (state.services.backlog) backlog = state.services.backlog->Admit();
+  if (backlog.refused()) {
+    Json refused = Json::array();
+    for (size_t i = 0; i < records.size(); ++i) {
+      refused.push_back(ProduceFailure(19, backlog.message));
+    }
+    co_return RestJson(200, DumpJson({{"offsets", std::move(refused)},
+                                      {"key_schema_id", nullptr},
+                                      {"value_schema_id", nullptr}}));
   }
 
   // One batch per partition, records in request order.
@@ -135,6 +151,11 @@ Task<HttpResponse> HandleProduce(RestState& state, const HttpRequest& request,
   }
   Json body = {
       {"offsets", std::move(offsets)}, {"key_schema_id", nullptr}, {"value_schema_id", nullptr}};
+  if (backlog.throttle.count() > 0) {
+    asio::steady_timer hold(co_await asio::this_coro::executor, backlog.throttle);
+    boost::system::error_code ec;
+    co_await hold.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
   co_return RestJson(200, DumpJson(body));
 }
 

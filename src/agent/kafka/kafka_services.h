@@ -17,6 +17,7 @@
 
 namespace sluice::agent {
 
+class BacklogMonitor;
 class GroupForwarder;
 
 struct KafkaSettings {
@@ -45,6 +46,8 @@ struct KafkaServices {
   RoutingLog* routing_log = nullptr;  // warnings about clients shown a fallback set of agents
   // Sends group requests to the agent that owns the group; null: answer NOT_COORDINATOR instead.
   GroupForwarder* group_forwarder = nullptr;
+  // Slows or refuses produce while compaction is behind; null: always admit.
+  BacklogMonitor* backlog = nullptr;
 };
 
 // One decoded request's context.

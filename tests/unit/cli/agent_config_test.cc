@@ -209,5 +209,40 @@ TEST(AgentConfigTest, DetectedHostnameIsNeverEmpty) {
   EXPECT_FALSE(DetectAdvertiseHostname().empty());
 }
 
+TEST(AgentConfigTest, BacklogLimits) {
+  auto d = Parse({});
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->backlog_throttle_objects, 2000);
+  EXPECT_EQ(d->backlog_refuse_objects, 5000);
+  EXPECT_EQ(d->backlog_throttle_bytes, 16LL << 30);
+  EXPECT_EQ(d->backlog_refuse_bytes, 40LL << 30);
+  EXPECT_EQ(d->backlog_max_throttle, 1s);
+
+  auto c =
+      Parse({"-backlogThrottleObjects=30", "-backlogRefuseObjects=60", "-backlogThrottleBytes=0",
+             "-backlogRefuseBytes=1GiB", "-backlogMaxThrottle=200ms"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->backlog_throttle_objects, 30);
+  EXPECT_EQ(c->backlog_refuse_objects, 60);
+  EXPECT_EQ(c->backlog_throttle_bytes, 0);
+  EXPECT_EQ(c->backlog_refuse_bytes, 1LL << 30);
+  EXPECT_EQ(c->backlog_max_throttle, 200ms);
+  // 0 turns a limit off, so a refuse limit alone is fine.
+  EXPECT_TRUE(Parse({"-backlogThrottleObjects=0", "-backlogRefuseObjects=10"}).ok());
+
+  auto objects = Parse({"-backlogThrottleObjects=100", "-backlogRefuseObjects=50"});
+  ASSERT_FALSE(objects.ok());
+  EXPECT_TRUE(Contains(objects.status().message(), "-backlogRefuseObjects (50) is below"))
+      << objects.status().message();
+  auto bytes = Parse({"-backlogThrottleBytes=2GiB", "-backlogRefuseBytes=1GiB"});
+  ASSERT_FALSE(bytes.ok());
+  EXPECT_TRUE(Contains(bytes.status().message(), "-backlogThrottleBytes"))
+      << bytes.status().message();
+  EXPECT_FALSE(Parse({"-backlogRefuseObjects=-1"}).ok());
+  auto help = Parse({"-help"});
+  ASSERT_TRUE(help.ok());
+  EXPECT_TRUE(Contains(help->usage, "-backlogRefuseObjects int")) << help->usage;
+}
+
 }  // namespace
 }  // namespace sluice

@@ -2,6 +2,7 @@
 // partitions land in the same object), and answer only after the commit.
 #include <charconv>
 
+#include "agent/backlog/backlog_monitor.h"
 #include "agent/kafka/handlers/handlers.h"
 #include "record/record_batch.h"
 
@@ -131,6 +132,9 @@ Task<Result<network::ResponseTask>> AdmitProduce(KafkaServices& s, RequestContex
   std::vector<PartitionSlot> slots;
   std::vector<PendingChunk> chunks;
   const bool acks_valid = req.acks == 0 || req.acks == 1 || req.acks == -1;
+  // Compaction far behind (docs/jobs.md "Backlog"): refuse before anything is buffered, with an
+  // error every client retries, or hold the answer a while.
+  const BacklogDecision backlog = s.backlog ? s.backlog->Admit() : BacklogDecision{};
 
   for (size_t ti = 0; ti < req.topic_data.size(); ++ti) {
     const auto& topic_data = req.topic_data[ti];
@@ -159,6 +163,10 @@ Task<Result<network::ResponseTask>> AdmitProduce(KafkaServices& s, RequestContex
           (partition_data.index < 0 || partition_data.index >= topic->num_partitions)) {
         slot.error_code = Code(ErrorCode::kUnknownTopicOrPartition);
       }
+      if (slot.error_code == 0 && backlog.refused()) {
+        slot.error_code = Code(ErrorCode::kNotEnoughReplicas);
+        slot.error_message = backlog.message;
+      }
       if (slot.error_code == 0) {
         slot.first_chunk = chunks.size();
         auto append_time = LogAppendTime(s, *topic);
@@ -180,16 +188,25 @@ Task<Result<network::ResponseTask>> AdmitProduce(KafkaServices& s, RequestContex
     co_return []() -> network::ResponseTask { co_return std::nullopt; }();
   }
   co_return [](RequestContext ctx, ProduceRequest req, std::vector<PartitionSlot> slots,
-               std::shared_ptr<OneShot<AppendOutcome>> done) -> network::ResponseTask {
+               std::shared_ptr<OneShot<AppendOutcome>> done,
+               std::chrono::milliseconds throttle) -> network::ResponseTask {
     AppendOutcome outcome = co_await done->Wait();
     if (!outcome.ok()) {
       for (auto& slot : slots) {
         if (slot.error_code == 0) slot.error_code = Code(ErrorCode::kRequestTimedOut);
       }
-      co_return EncodeResponse(ctx, BuildResponse(req, slots, nullptr));
     }
-    co_return EncodeResponse(ctx, BuildResponse(req, slots, &*outcome));
-  }(ctx, std::move(req), std::move(slots), std::move(done));
+    ProduceResponse response = BuildResponse(req, slots, outcome.ok() ? &*outcome : nullptr);
+    if (throttle.count() > 0) {
+      // Throttled: the answer is held (clients that ignore throttle_time_ms slow down too) and
+      // says how long, as a Kafka broker over its quota does.
+      response.throttle_time_ms = static_cast<int32_t>(throttle.count());
+      asio::steady_timer hold(co_await asio::this_coro::executor, throttle);
+      boost::system::error_code ec;
+      co_await hold.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    co_return EncodeResponse(ctx, response);
+  }(ctx, std::move(req), std::move(slots), std::move(done), backlog.throttle);
 }
 
 }  // namespace sluice::agent
