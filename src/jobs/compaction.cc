@@ -2,7 +2,10 @@
 
 #include <limits>
 #include <map>
+#include <optional>
+#include <set>
 
+#include "jobs/key_compaction.h"
 #include "record/record_batch.h"
 #include "storage/segment_format.h"
 
@@ -49,32 +52,103 @@ Task<Result<CompactionStats>> RunCompaction(const CompactionJob& job, int32_t at
     bodies.emplace(c.object_id, std::move(body).value());
   }
 
+  // Compacted topics (and their partitions' offsets) among the inputs.
+  std::map<std::string, std::optional<int64_t>> delete_retention;  // topic -> nullopt: plain
+  std::map<std::pair<std::string, int32_t>, metadata::PartitionInfo> partition_info;
+  for (const auto& c : *chunks) {
+    if (delete_retention.contains(c.topic)) continue;
+    auto topic = co_await store.GetTopic(c.topic);
+    if (!topic.ok() && topic.status().code() != StatusCode::kNotFound) co_return topic.status();
+    std::optional<int64_t> retention;
+    if (topic.ok()) {
+      auto policy = TopicDeleteRetention(topic->configs);
+      if (!policy.ok()) co_return policy.status();
+      retention = *policy;
+    }
+    if (retention) {
+      auto parts = co_await store.GetPartitions(c.topic);
+      if (!parts.ok()) co_return parts.status();
+      for (const auto& p : *parts) partition_info[{c.topic, p.partition}] = p;
+    }
+    delete_retention[c.topic] = retention;
+  }
+  std::set<std::string> input_keys;
+  for (const auto& in : job.inputs) input_keys.insert(in.object_key);
+
   SegmentWriter writer;
   metadata::CompactionCommit commit;
   commit.output_object_id = job.output_object_id;
   commit.output_object_key = CompactionOutputKey(key_prefix, job.output_object_id, attempt);
   commit.output_level = job.output_level;
   commit.input_object_ids = ids;
-  for (const auto& c : *chunks) {  // sorted by (topic, partition, base offset)
-    const Bytes& body = bodies[c.object_id];
-    if (c.byte_offset > body.size() || c.byte_length > body.size() - c.byte_offset) {
-      co_return Status::Corruption("chunk of " + c.object_id + " lies outside the object");
+  const auto& all = *chunks;  // sorted by (topic, partition, base offset)
+  for (size_t first = 0; first < all.size();) {
+    size_t last = first;  // [first, last): one partition
+    while (last < all.size() && all[last].topic == all[first].topic &&
+           all[last].partition == all[first].partition) {
+      ++last;
     }
-    ByteView batch(body.data() + c.byte_offset, c.byte_length);
-    auto parsed = ParseBatch(batch);
-    if (!parsed.ok()) {
-      co_return Status::Corruption("chunk of " + c.object_id + ": " + parsed.status().message());
+    std::vector<PartitionBatch> batches;
+    for (size_t i = first; i < last; ++i) {
+      const auto& c = all[i];
+      const Bytes& body = bodies[c.object_id];
+      if (c.byte_offset > body.size() || c.byte_length > body.size() - c.byte_offset) {
+        co_return Status::Corruption("chunk of " + c.object_id + " lies outside the object");
+      }
+      auto parsed = ParseBatch(ByteView(body.data() + c.byte_offset, c.byte_length));
+      if (!parsed.ok()) {
+        co_return Status::Corruption("chunk of " + c.object_id + ": " + parsed.status().message());
+      }
+      batches.push_back({c.base_offset, c.offset_count, *parsed});
     }
-    writer.AddChunk(ChunkMetaForBatch(c.topic, c.partition, parsed->header), batch);
-    const ChunkMeta& placed = writer.chunks().back();
-    metadata::MovedChunk moved;
-    moved.source_object_id = c.object_id;
-    moved.topic = c.topic;
-    moved.partition = c.partition;
-    moved.base_offset = c.base_offset;
-    moved.byte_offset = placed.byte_offset;
-    moved.byte_length = placed.byte_length;
-    commit.chunks.push_back(std::move(moved));
+    std::vector<BatchVerdict> verdicts(batches.size());
+    const std::optional<int64_t>& retention = delete_retention[all[first].topic];
+    auto info = partition_info.find({all[first].topic, all[first].partition});
+    if (retention && info != partition_info.end()) {
+      KeyCompactionContext context;
+      context.now_ms = now_ms;
+      context.delete_retention_ms = *retention;
+      context.high_watermark = info->second.high_watermark;
+      auto cover = co_await InputsCoverBelow(store, all[first].topic, info->second, input_keys);
+      if (!cover.ok()) co_return cover.status();
+      context.inputs_cover_below = *cover;
+      auto decided = CompactPartitionKeys(batches, context);
+      if (!decided.ok()) {
+        co_return Status(decided.status().code(), "key compaction of " + all[first].topic + "-" +
+                                                      std::to_string(all[first].partition) + ": " +
+                                                      decided.status().message());
+      }
+      verdicts = std::move(decided).value();
+    }
+    for (size_t i = first; i < last; ++i) {
+      const auto& c = all[i];
+      BatchVerdict& verdict = verdicts[i - first];
+      stats.records_dropped += verdict.records_dropped;
+      if (verdict.action == BatchVerdict::Action::kDrop) {
+        commit.dropped_chunks.push_back({c.object_id, c.topic, c.partition, c.base_offset});
+        stats.batches_dropped++;
+        continue;
+      }
+      metadata::MovedChunk moved;
+      BatchView batch = batches[i - first].batch;
+      if (verdict.action == BatchVerdict::Action::kRewrite) {
+        auto parsed = ParseBatch(verdict.rewritten);
+        if (!parsed.ok()) co_return parsed.status();
+        batch = *parsed;
+        moved.record_count = verdict.record_count;
+        stats.batches_rewritten++;
+      }
+      writer.AddChunk(ChunkMetaForBatch(c.topic, c.partition, batch.header), batch.bytes);
+      const ChunkMeta& placed = writer.chunks().back();
+      moved.source_object_id = c.object_id;
+      moved.topic = c.topic;
+      moved.partition = c.partition;
+      moved.base_offset = c.base_offset;
+      moved.byte_offset = placed.byte_offset;
+      moved.byte_length = placed.byte_length;
+      commit.chunks.push_back(std::move(moved));
+    }
+    first = last;
   }
 
   if (!commit.chunks.empty()) {

@@ -1,7 +1,9 @@
 // Runs one compaction job: reads the inputs' indexed chunks, writes them byte for byte into one
 // output object sorted by (topic, partition, offset), and swaps the index in one metadata
-// transaction. Safe to run any number of times: the output id is fixed by the job and the swap is
-// idempotent by it; each attempt writes its own key, so no object is ever overwritten.
+// transaction. Batches of compacted topics lose superseded records and expired tombstones
+// (jobs/key_compaction.h) and are re-encoded, or dropped from the index when nothing is left.
+// Safe to run any number of times: the output id is fixed by the job and the swap is idempotent
+// by it; each attempt writes its own key, so no object is ever overwritten.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +22,10 @@ struct CompactionStats {
   int32_t chunks_moved = 0;
   uint64_t output_bytes = 0;
   bool already_committed = false;
+  // Compacted topics (jobs/key_compaction.h): what key compaction removed.
+  int64_t records_dropped = 0;
+  int32_t batches_rewritten = 0;
+  int32_t batches_dropped = 0;
 };
 
 // The key an attempt writes: "<prefix><output id>.<attempt>".

@@ -38,6 +38,12 @@ JobsService::JobsService(asio::any_io_executor executor, metadata::MetadataStore
                              .AddCounter("sluice_jobs_compacted_objects_total",
                                          "Input objects merged by compactions of this agent.")
                              .Get()),
+      compaction_records_dropped_(
+          metrics
+              .AddCounter("sluice_jobs_compaction_records_dropped_total",
+                          "Records of compacted topics removed by compactions of this agent "
+                          "(superseded values and expired tombstones).")
+              .Get()),
       compaction_bytes_(metrics
                             .AddCounter("sluice_jobs_compaction_output_bytes_total",
                                         "Bytes of objects written by compactions of this agent.")
@@ -136,6 +142,7 @@ void JobsService::Record(const JobReport& r) {
   if (r.kind == "compaction") {
     compacted_objects_.Inc(static_cast<uint64_t>(r.objects_in));
     compaction_bytes_.Inc(r.bytes_out);
+    compaction_records_dropped_.Inc(static_cast<uint64_t>(r.records_dropped));
   } else if (r.kind == "deletion") {
     deleted_objects_.Inc(static_cast<uint64_t>(r.objects_in));
   } else if (r.kind == "retention") {

@@ -52,6 +52,7 @@ class JobsService {
   obs::Gauge& queued_;
   obs::Gauge& leader_;
   obs::Counter& compacted_objects_;
+  obs::Counter& compaction_records_dropped_;
   obs::Counter& compaction_bytes_;
   obs::Counter& deleted_objects_;
   obs::Counter& retention_advances_;

@@ -48,6 +48,7 @@ Task<JobReport> Worker::RunKind(const metadata::ClaimedJob& job, int64_t now_ms)
     }
     report.objects_in = stats->already_committed ? 0 : stats->inputs;
     report.bytes_out = stats->output_bytes;
+    report.records_dropped = stats->already_committed ? 0 : stats->records_dropped;
   } else if (job.kind == kRetentionKind) {
     auto stats = co_await RunRetention(job.payload, store_, options_, now_ms);
     if (!stats.ok()) {

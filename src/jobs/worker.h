@@ -22,9 +22,10 @@ struct JobReport {
   Status status;
   int32_t attempts = 0;
   // What the job did (the meaning depends on the kind).
-  int32_t objects_in = 0;  // compaction inputs; objects deleted by deletion
-  uint64_t bytes_out = 0;  // compaction output bytes
-  int32_t partitions = 0;  // retention: partitions whose log start moved
+  int32_t objects_in = 0;       // compaction inputs; objects deleted by deletion
+  uint64_t bytes_out = 0;       // compaction output bytes
+  int32_t partitions = 0;       // retention: partitions whose log start moved
+  int64_t records_dropped = 0;  // compaction: records key compaction removed
 
   std::vector<std::string> keys;  // orphan scan: (some of the) keys deleted
   int64_t retry_in_ms = -1;       // failed: how long until it may be claimed again

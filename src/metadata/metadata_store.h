@@ -175,6 +175,18 @@ struct MovedChunk {
   int64_t base_offset = 0;
   uint64_t byte_offset = 0;  // in the output object
   uint32_t byte_length = 0;
+  // >= 0 when key compaction re-encoded the batch with fewer records (offsets unchanged);
+  // -1 keeps the indexed count.
+  int32_t record_count = -1;
+};
+
+// A chunk of an input whose records were all compacted away (compacted topics): its index row
+// is deleted in the swap, leaving a gap in the partition's offsets that fetch steps over.
+struct DroppedChunk {
+  std::string source_object_id;
+  std::string topic;
+  int32_t partition = 0;
+  int64_t base_offset = 0;
 };
 
 struct CompactionCommit {
@@ -184,12 +196,14 @@ struct CompactionCommit {
   int32_t output_level = 0;
   std::vector<std::string> input_object_ids;
   std::vector<MovedChunk> chunks;
+  std::vector<DroppedChunk> dropped_chunks;
 };
 
 struct CompactionOutcome {
   bool already_committed = false;  // an earlier attempt committed this output id
   std::string committed_key;       // the key the store knows for the output id
   int32_t chunks_moved = 0;        // chunk rows now pointing at the output
+  int32_t chunks_dropped = 0;      // chunk rows deleted (DroppedChunk)
 };
 
 class MetadataStore {
@@ -303,8 +317,9 @@ class MetadataStore {
       std::vector<std::string> object_ids);
   // The index swap of a compaction, in ONE transaction: inserts the output object, re-points
   // every moved chunk whose row still exists in its input (retention or topic deletion may have
-  // removed some meanwhile), and marks the inputs dead. Conflict (nothing changed) when an input
-  // would keep indexed chunks the commit does not move. Idempotent by output_object_id.
+  // removed some meanwhile), deletes the rows of dropped chunks, and marks the inputs dead.
+  // Conflict (nothing changed) when an input would keep indexed chunks the commit neither moves
+  // nor drops. Idempotent by output_object_id.
   virtual Task<Result<CompactionOutcome>> CommitCompaction(CompactionCommit commit, int64_t now_ms);
   // Dead objects with dead_since_ms <= dead_before_ms, oldest death first, at most `limit`.
   virtual Task<Result<std::vector<ObjectRecord>>> ListDeadObjects(int64_t dead_before_ms,

@@ -239,6 +239,12 @@ Task<Result<CompactionOutcome>> PostgresMetadataStore::CommitCompaction(Compacti
                                        ", which is not an input");
       }
     }
+    for (const DroppedChunk& d : c.dropped_chunks) {
+      if (!inputs.contains(d.source_object_id)) {
+        return Status::InvalidArgument("dropped chunk from " + d.source_object_id +
+                                       ", which is not an input");
+      }
+    }
     return InTransaction(db, Retry::kYes, [&]() -> Result<CompactionOutcome> {
       CompactionOutcome outcome;
       // The output id's row is the idempotency key; ON CONFLICT tells a retry apart.
@@ -261,12 +267,16 @@ Task<Result<CompactionOutcome>> PostgresMetadataStore::CommitCompaction(Compacti
       // other, but a log start advance waits for us and we for it).
       std::map<std::string, std::optional<TopicRow>> topics;
       for (const MovedChunk& m : c.chunks) topics[m.topic];
+      for (const DroppedChunk& d : c.dropped_chunks) topics[d.topic];
       for (auto& [name, row] : topics) {
         SLUICE_ASSIGN_OR_RETURN(row, FindTopicNow(db, name, "FOR SHARE"));
       }
       std::set<std::pair<std::string, int32_t>> partitions;
       for (const MovedChunk& m : c.chunks) {
         if (topics[m.topic]) partitions.insert({m.topic, m.partition});
+      }
+      for (const DroppedChunk& d : c.dropped_chunks) {
+        if (topics[d.topic]) partitions.insert({d.topic, d.partition});
       }
       for (const auto& [topic, partition] : partitions) {
         SLUICE_RETURN_IF_ERROR(db.Exec("SELECT 1 FROM partitions WHERE topic_id = $1 AND "
@@ -279,12 +289,25 @@ Task<Result<CompactionOutcome>> PostgresMetadataStore::CommitCompaction(Compacti
         if (!topic) continue;  // deleted meanwhile: its rows are gone already
         SLUICE_ASSIGN_OR_RETURN(
             PgResult moved,
-            db.Exec("UPDATE chunks SET object_id = $5, byte_offset = $6, byte_length = $7 WHERE "
-                    "topic_id = $1 AND partition_id = $2 AND base_offset = $3 AND object_id = $4",
+            db.Exec("UPDATE chunks SET object_id = $5, byte_offset = $6, byte_length = $7, "
+                    "record_count = CASE WHEN $8::INTEGER >= 0 THEN $8::INTEGER ELSE record_count "
+                    "END WHERE topic_id = $1 AND partition_id = $2 AND base_offset = $3 AND "
+                    "object_id = $4",
                     {ByteView(topic->id), m.partition, m.base_offset, m.source_object_id,
                      c.output_object_id, static_cast<int64_t>(m.byte_offset),
-                     static_cast<int64_t>(m.byte_length)}));
+                     static_cast<int64_t>(m.byte_length), m.record_count}));
         outcome.chunks_moved += static_cast<int32_t>(moved.affected());
+      }
+      // Chunks whose records were all compacted away lose their index row.
+      for (const DroppedChunk& d : c.dropped_chunks) {
+        const auto& topic = topics[d.topic];
+        if (!topic) continue;
+        SLUICE_ASSIGN_OR_RETURN(
+            PgResult dropped,
+            db.Exec("DELETE FROM chunks WHERE topic_id = $1 AND partition_id = $2 AND "
+                    "base_offset = $3 AND object_id = $4",
+                    {ByteView(topic->id), d.partition, d.base_offset, d.source_object_id}));
+        outcome.chunks_dropped += static_cast<int32_t>(dropped.affected());
       }
       for (const std::string& input : inputs) {
         SLUICE_ASSIGN_OR_RETURN(

@@ -253,16 +253,35 @@ Task<Result<CompactionOutcome>> SqliteMetadataStore::CommitCompaction(Compaction
         // The source row may be gone (retention, topic deletion): then the bytes stay unindexed.
         SLUICE_ASSIGN_OR_RETURN(
             Statement move,
-            db_->Prepare("UPDATE chunks SET object_id = ?5, byte_offset = ?6, byte_length = ?7 "
+            db_->Prepare("UPDATE chunks SET object_id = ?5, byte_offset = ?6, byte_length = ?7, "
+                         "record_count = CASE WHEN ?8 >= 0 THEN ?8 ELSE record_count END "
                          "WHERE topic_id = ?1 AND partition_id = ?2 AND base_offset = ?3 AND "
                          "object_id = ?4 RETURNING 1"));
         move.Bind(1, ByteView(topic->id)).Bind(2, m.partition).Bind(3, m.base_offset);
         move.Bind(4, m.source_object_id).Bind(5, c.output_object_id);
         move.Bind(6, static_cast<int64_t>(m.byte_offset))
-            .Bind(7, static_cast<int64_t>(m.byte_length));
+            .Bind(7, static_cast<int64_t>(m.byte_length))
+            .Bind(8, m.record_count);
         SLUICE_ASSIGN_OR_RETURN(bool moved, move.Step());
         if (!moved) continue;
         outcome.chunks_moved++;
+      }
+      // Chunks whose records were all compacted away lose their index row.
+      for (const DroppedChunk& d : c.dropped_chunks) {
+        if (!inputs.contains(d.source_object_id)) {
+          return Status::InvalidArgument("dropped chunk from " + d.source_object_id +
+                                         ", which is not an input");
+        }
+        SLUICE_ASSIGN_OR_RETURN(std::optional<TopicRow> topic, FindTopicNow(d.topic));
+        if (!topic) continue;
+        SLUICE_ASSIGN_OR_RETURN(
+            Statement drop,
+            db_->Prepare("DELETE FROM chunks WHERE topic_id = ?1 AND partition_id = ?2 AND "
+                         "base_offset = ?3 AND object_id = ?4 RETURNING 1"));
+        drop.Bind(1, ByteView(topic->id)).Bind(2, d.partition).Bind(3, d.base_offset);
+        drop.Bind(4, d.source_object_id);
+        SLUICE_ASSIGN_OR_RETURN(bool dropped, drop.Step());
+        if (dropped) outcome.chunks_dropped++;
       }
       for (const std::string& input : inputs) {
         SLUICE_ASSIGN_OR_RETURN(Statement left,

@@ -90,7 +90,8 @@ Result<std::vector<BatchView>> SplitBatches(ByteView records);
 struct ValidationOptions {
   size_t max_decompressed_bytes = 64 * 1024 * 1024;
   bool allow_control_batches =
-      false;  // clients may not produce control (transaction marker) batches
+      false;                  // clients may not produce control (transaction marker) batches
+  bool require_keys = false;  // compacted topics: a record without a key is INVALID_RECORD
 };
 
 // Checks everything a broker must check before storing a batch: magic, lengths, CRC, counts,
@@ -124,7 +125,9 @@ struct Record {
 };
 
 // Decodes every record (decompressing when needed, bounded by `max_decompressed_bytes`).
-// Performs the same record-level checks as ValidateBatch but not the CRC check.
+// Performs the same record-level checks as ValidateBatch but not the CRC check, except that
+// offset deltas may skip values (strictly increasing, at most lastOffsetDelta), as they do in
+// batches of compacted topics.
 Result<std::vector<Record>> DecodeRecords(const BatchView& batch,
                                           size_t max_decompressed_bytes = 64 * 1024 * 1024);
 

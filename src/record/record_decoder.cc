@@ -34,15 +34,22 @@ std::optional<Bytes> Copy(const std::optional<ByteView>& v) {
   return Bytes(v->begin(), v->end());
 }
 
+// How offset deltas may run: as produced (0, 1, 2, ...), or as log compaction leaves them
+// (strictly increasing, at most lastOffsetDelta; records in between were dropped).
+enum class Deltas { kDense, kCompacted };
+
 // Walks exactly header.record_count records in `data`, which must be consumed exactly.
 // Appends decoded records to `out` when it is not null.
-Status WalkRecords(ByteView data, const BatchHeader& header, std::vector<Record>* out) {
+// `require_keys` refuses records without a key (compacted topics, as Kafka does).
+Status WalkRecords(ByteView data, const BatchHeader& header, Deltas deltas, bool require_keys,
+                   std::vector<Record>* out) {
   const int32_t count = header.record_count;
   if (count < 0 || static_cast<size_t>(count) > data.size() / kMinRecordSize)
     return Status::Corruption("record count " + std::to_string(count) + " impossible for " +
                               std::to_string(data.size()) + " bytes");
   if (out) out->reserve(out->size() + count);
   ByteView in = data;
+  int32_t previous_delta = -1;
   for (int32_t i = 0; i < count; ++i) {
     int32_t length;
     if (!GetVarint(in, &length)) return Invalid(i, "bad length varint");
@@ -58,10 +65,16 @@ Status WalkRecords(ByteView data, const BatchHeader& header, std::vector<Record>
     int32_t offset_delta;
     if (!GetVarlong(body, &timestamp_delta)) return Invalid(i, "bad timestamp delta");
     if (!GetVarint(body, &offset_delta)) return Invalid(i, "bad offset delta");
-    if (offset_delta != i)
+    const bool in_sequence =
+        deltas == Deltas::kDense
+            ? offset_delta == i
+            : offset_delta > previous_delta && offset_delta <= header.last_offset_delta;
+    if (!in_sequence)
       return Invalid(i, "offset delta " + std::to_string(offset_delta) + " out of sequence");
+    previous_delta = offset_delta;
     std::optional<ByteView> key, value;
     if (!ReadNullableBytes(body, true, &key)) return Invalid(i, "bad key");
+    if (require_keys && !key) return Invalid(i, "compacted topics need a key on every record");
     if (!ReadNullableBytes(body, true, &value)) return Invalid(i, "bad value");
     int32_t header_count;
     if (!GetVarint(body, &header_count) || header_count < 0 ||
@@ -122,14 +135,16 @@ Status CheckFraming(const BatchView& batch, RecordError* error) {
 }
 
 // Header fields describing the records: codec and counts.
-Status CheckCounts(const BatchView& batch, RecordError* error) {
+Status CheckCounts(const BatchView& batch, Deltas deltas, RecordError* error) {
   const BatchHeader& h = batch.header;
   *error = RecordError::kUnsupportedCompressionType;
   if (h.codec_bits() > 4)
     return Status::InvalidArgument("unknown compression codec " + std::to_string(h.codec_bits()));
   *error = RecordError::kInvalidRecord;
   if (h.record_count < 1) return Status::InvalidArgument("record batch without records");
-  if (h.last_offset_delta != h.record_count - 1)
+  const bool counts_agree = deltas == Deltas::kDense ? h.last_offset_delta == h.record_count - 1
+                                                     : h.last_offset_delta >= h.record_count - 1;
+  if (!counts_agree)
     return Status::InvalidArgument("lastOffsetDelta " + std::to_string(h.last_offset_delta) +
                                    " does not match record count " +
                                    std::to_string(h.record_count));
@@ -137,19 +152,19 @@ Status CheckCounts(const BatchView& batch, RecordError* error) {
   return Status::Ok();
 }
 
-Status WalkBatch(const BatchView& batch, size_t max_bytes, std::vector<Record>* out,
-                 RecordError* error) {
+Status WalkBatch(const BatchView& batch, size_t max_bytes, Deltas deltas, bool require_keys,
+                 std::vector<Record>* out, RecordError* error) {
   if (batch.header.codec() == CompressionCodec::kNone) {
     if (batch.records_section().size() > max_bytes) {
       *error = RecordError::kRecordTooLarge;
       return Status::ResourceExhausted("record batch larger than the limit");
     }
-    Status st = WalkRecords(batch.records_section(), batch.header, out);
+    Status st = WalkRecords(batch.records_section(), batch.header, deltas, require_keys, out);
     if (!st.ok()) *error = RecordError::kInvalidRecord;
     return st;
   }
   SLUICE_ASSIGN_OR_RETURN(Bytes data, DecompressRecords(batch, max_bytes, error));
-  Status st = WalkRecords(data, batch.header, out);
+  Status st = WalkRecords(data, batch.header, deltas, require_keys, out);
   if (!st.ok()) *error = RecordError::kInvalidRecord;
   return st;
 }
@@ -165,12 +180,13 @@ Status ValidateBatch(const BatchView& batch, const ValidationOptions& options, R
     *err = RecordError::kCorruptMessage;
     return Status::Corruption("record batch CRC mismatch");
   }
-  SLUICE_RETURN_IF_ERROR(CheckCounts(batch, err));
+  SLUICE_RETURN_IF_ERROR(CheckCounts(batch, Deltas::kDense, err));
   if (batch.header.is_control() && !options.allow_control_batches) {
     *err = RecordError::kInvalidRecord;
     return Status::InvalidArgument("clients may not produce control batches");
   }
-  SLUICE_RETURN_IF_ERROR(WalkBatch(batch, options.max_decompressed_bytes, nullptr, err));
+  SLUICE_RETURN_IF_ERROR(WalkBatch(batch, options.max_decompressed_bytes, Deltas::kDense,
+                                   options.require_keys, nullptr, err));
   *err = RecordError::kNone;
   return Status::Ok();
 }
@@ -178,9 +194,10 @@ Status ValidateBatch(const BatchView& batch, const ValidationOptions& options, R
 Result<std::vector<Record>> DecodeRecords(const BatchView& batch, size_t max_decompressed_bytes) {
   RecordError error;
   SLUICE_RETURN_IF_ERROR(CheckFraming(batch, &error));
-  SLUICE_RETURN_IF_ERROR(CheckCounts(batch, &error));
+  SLUICE_RETURN_IF_ERROR(CheckCounts(batch, Deltas::kCompacted, &error));
   std::vector<Record> records;
-  SLUICE_RETURN_IF_ERROR(WalkBatch(batch, max_decompressed_bytes, &records, &error));
+  SLUICE_RETURN_IF_ERROR(
+      WalkBatch(batch, max_decompressed_bytes, Deltas::kCompacted, false, &records, &error));
   return records;
 }
 

@@ -54,6 +54,10 @@ int16_t CollectChunks(const KafkaServices& s, const metadata::TopicInfo& topic, 
     return Code(ErrorCode::kCorruptMessage);
   }
   ValidationOptions options;
+  // Compacted topics need a key on every record (Kafka: INVALID_RECORD).
+  auto policy = topic.configs.find("cleanup.policy");
+  options.require_keys =
+      policy != topic.configs.end() && policy->second.find("compact") != std::string::npos;
   std::vector<PendingChunk> out;
   for (const auto& batch : *batches) {
     RecordError error = RecordError::kNone;
