@@ -93,6 +93,7 @@ class Agent::Impl {
   std::string cluster_id_;
   std::unique_ptr<TopicCache> topics_;
   std::unique_ptr<FileCache> cache_;
+  std::unique_ptr<PeerClients> peers_;     // HTTP clients to the other agents, shared by all below
   std::unique_ptr<ZoneCache> zone_cache_;  // in front of cache_: one owner per object per zone
   std::unique_ptr<CacheMetrics> cache_metrics_;
   std::unique_ptr<PartitionReader> reader_;
@@ -104,7 +105,6 @@ class Agent::Impl {
   std::unique_ptr<groups::GroupTicker> group_ticker_;
   std::unique_ptr<groups::OffsetExpiry> offset_expiry_;
   std::unique_ptr<Membership> membership_;
-  std::unique_ptr<PeerClients> peers_;
   std::unique_ptr<CommitNoticeSender> commit_notices_;
   std::unique_ptr<RoutingLog> routing_log_;
   std::unique_ptr<jobs::JobsService> jobs_;        // only with the jobs role
@@ -237,7 +237,8 @@ Status Agent::Impl::StartServers() {
                                        static_cast<uint64_t>(config_.file_cache_size_bytes));
   ZoneCacheOptions zone_options;
   zone_options.key_prefix = "sluice/" + cluster_id_ + "/";
-  zone_cache_ = std::make_unique<ZoneCache>(ex, *cache_, zone_options);
+  peers_ = std::make_unique<PeerClients>(ex);
+  zone_cache_ = std::make_unique<ZoneCache>(ex, *cache_, *peers_, zone_options);
   reader_ = std::make_unique<PartitionReader>(*store_, *zone_cache_);
   BatcherOptions batcher_options;
   batcher_options.batch_timeout =
@@ -274,7 +275,6 @@ Status Agent::Impl::StartServers() {
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.agent_lease_duration);
   membership_ = std::make_unique<Membership>(ex, *store_, clock_, logger_, membership_options);
   routing_log_ = std::make_unique<RoutingLog>(logger_);
-  peers_ = std::make_unique<PeerClients>(ex);
   commit_notices_ = std::make_unique<CommitNoticeSender>(ex, *membership_, *peers_);
   // Consumer groups: one owner per group in the cluster, by leases in the metadata store.
   group_leases_ = std::make_unique<groups::MetadataGroupLeaseStore>(*store_);
@@ -284,7 +284,7 @@ Status Agent::Impl::StartServers() {
   group_ownership_ = std::make_unique<groups::LeaseGroupOwnership>(
       *group_leases_, *membership_, *groups_, clock_, lease_options, &logger_);
   group_ownership_->Start(ex);
-  group_forwarder_ = std::make_unique<GroupForwarder>(ex);
+  group_forwarder_ = std::make_unique<GroupForwarder>(*peers_);
   services_ = std::make_unique<KafkaServices>(KafkaServices{ex, settings, *store_, *topics_,
                                                             *batcher_, *reader_, clock_, *groups_,
                                                             *group_ownership_, *membership_});
@@ -386,6 +386,7 @@ Status Agent::Impl::JoinCluster() {
 // Counts the live agents by role after every membership refresh. Without any jobs agent nothing
 // compacts or expires, so an agent that is not one says so at start and then every minute.
 void Agent::Impl::WatchCluster(const AgentList& live) {
+  peers_->Retain(live);  // forget the HTTP clients of agents that left
   std::map<std::string, int> by_role;
   for (auto role :
        {AgentRole::kProxy, AgentRole::kProxyProduce, AgentRole::kProxyConsume, AgentRole::kJobs}) {

@@ -15,13 +15,6 @@ Result<std::optional<int32_t>> ParseBrokerResourceName(const std::string& name) 
   return std::optional<int32_t>(id);
 }
 
-const metadata::AgentRecord* FindAgent(const AgentList& agents, int32_t node_id) {
-  for (const auto& agent : agents) {
-    if (agent.node_id == node_id) return &agent;
-  }
-  return nullptr;
-}
-
 std::vector<std::pair<std::string, std::optional<std::string>>> AgentMembershipConfigs(
     const metadata::AgentRecord& record) {
   const auto& a = record.agent;

@@ -23,9 +23,6 @@ inline constexpr const char* kAgentZoneConfig = "sluice.agent.zone";
 // cluster-default resource), InvalidArgument (Kafka: INVALID_REQUEST) when not an integer.
 Result<std::optional<int32_t>> ParseBrokerResourceName(const std::string& name);
 
-// The live agent with this node id, or null.
-const metadata::AgentRecord* FindAgent(const AgentList& agents, int32_t node_id);
-
 // One agent's membership record as (name, value) configs, in a fixed order: broker.id,
 // broker.rack (nullopt without a zone, like Kafka's unset rack), sluice.agent.roles, .zone,
 // .group, .host, .kafka.port, .http.port, .instance.id, .registered.ms.

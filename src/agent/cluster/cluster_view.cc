@@ -2,6 +2,13 @@
 
 namespace sluice::agent {
 
+const metadata::AgentRecord* FindAgent(const AgentList& agents, int32_t node_id) {
+  for (const auto& agent : agents) {
+    if (agent.node_id == node_id) return &agent;
+  }
+  return nullptr;
+}
+
 bool AgentHasRole(const metadata::AgentRecord& agent, std::string_view role) {
   std::string_view roles = agent.agent.roles;
   while (!roles.empty()) {

@@ -22,6 +22,9 @@ class ClusterView {
   virtual std::shared_ptr<const AgentList> LiveAgents() const = 0;
 };
 
+// The agent of the list with this node id, or null.
+const metadata::AgentRecord* FindAgent(const AgentList& agents, int32_t node_id);
+
 // True when the record's comma-separated roles contain `role` exactly ("proxy", "jobs", ...).
 bool AgentHasRole(const metadata::AgentRecord& agent, std::string_view role);
 // Agents that accept produce requests: roles proxy or proxy-produce, with a Kafka listener.

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "storage/s3_http_client.h"
+
 namespace sluice::agent {
 
 namespace {
@@ -104,7 +106,8 @@ Task<void> CommitNoticeSender::Deliver(metadata::AgentRecord peer, std::string b
   request.target = "/v1/internal/commits";
   request.headers = {{"Content-Type", "text/plain"}};
   request.body.assign(body.begin(), body.end());
-  auto answer = co_await peers_.For(peer).Send(request, std::chrono::milliseconds(2000));
+  auto client = peers_.For(peer);
+  auto answer = co_await client->Send(request, std::chrono::milliseconds(2000));
   if (!*alive) co_return;
   if (answer.ok() && answer->status == 204) {
     ++sent_;

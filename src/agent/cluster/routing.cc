@@ -19,6 +19,14 @@ bool IsPlainProxy(const metadata::AgentRecord& a) { return AgentHasRole(a, "prox
 
 }  // namespace
 
+ClientRouting RouteClient(const ClusterView& cluster, RoutingLog* log, std::string_view client_id) {
+  ClientRouting routing;
+  routing.hints = ParseClientHints(client_id);
+  routing.set = SelectBrokers(*cluster.LiveAgents(), cluster.Self(), routing.hints);
+  if (log) log->WarnOnce(client_id, routing.set.fallback);
+  return routing;
+}
+
 BrokerSet SelectBrokers(const AgentList& live, const metadata::AgentRecord& self,
                         const ClientHints& hints) {
   BrokerSet set;

@@ -9,6 +9,7 @@
 
 #include "agent/cluster/client_hints.h"
 #include "agent/cluster/cluster_view.h"
+#include "agent/cluster/routing_log.h"
 
 namespace sluice::agent {
 
@@ -25,6 +26,17 @@ struct BrokerSet {
 // nothing qualifies (a view that has not seen this agent yet), `self` alone.
 BrokerSet SelectBrokers(const AgentList& live, const metadata::AgentRecord& self,
                         const ClientHints& hints);
+
+// The agents one request's client is shown, with its client id's hints parsed once: what
+// Metadata, DescribeCluster and FindCoordinator answer from.
+struct ClientRouting {
+  ClientHints hints;
+  BrokerSet set;
+};
+
+// Parses the client id, selects its brokers from the cluster's live agents and, when the set is
+// wider than the client asked for, warns once through `log` (null: no warning).
+ClientRouting RouteClient(const ClusterView& cluster, RoutingLog* log, std::string_view client_id);
 
 // The leader shown for a partition: partitions of a topic go round-robin over the brokers (sorted
 // by node id) from a per-topic starting point, so every broker leads an even share and the answer

@@ -75,8 +75,9 @@ std::string FormatRangeList(const std::vector<RangeRequest>& ranges) {
   return out;
 }
 
-ZoneCache::ZoneCache(asio::any_io_executor executor, FileCache& local, ZoneCacheOptions options)
-    : executor_(executor), local_(local), options_(std::move(options)) {}
+ZoneCache::ZoneCache(asio::any_io_executor executor, FileCache& local, PeerClients& peers,
+                     ZoneCacheOptions options)
+    : executor_(executor), local_(local), peers_(peers), options_(std::move(options)) {}
 
 ZoneCache::~ZoneCache() = default;
 
@@ -174,33 +175,6 @@ Task<void> ZoneCache::FetchFromPeer(metadata::AgentRecord owner, std::string key
   }
 }
 
-storage::HttpClient& ZoneCache::ClientFor(const metadata::AgentRecord& owner) {
-  auto endpoint_key =
-      std::make_pair(owner.agent.host, static_cast<uint16_t>(owner.agent.http_port));
-  auto& slot = clients_[endpoint_key];
-  if (!slot) {
-    // Agents come and go: forget clients of agents that left (their idle connections with them).
-    auto live = cluster_ ? cluster_->LiveAgents() : nullptr;
-    if (live && clients_.size() > 2 * live->size() + 8) {
-      for (auto it = clients_.begin(); it != clients_.end();) {
-        bool alive = it->first == endpoint_key;
-        for (const auto& agent : *live) {
-          alive = alive || (agent.agent.host == it->first.first &&
-                            agent.agent.http_port == it->first.second);
-        }
-        it = alive ? std::next(it) : clients_.erase(it);
-      }
-    }
-    storage::HttpClientOptions client_options;
-    client_options.max_idle_connections = 8;
-    client_options.max_response_bytes = options_.max_request_bytes + 4096;
-    slot = std::make_unique<storage::HttpClient>(
-        executor_, storage::HttpEndpoint{false, endpoint_key.first, endpoint_key.second},
-        client_options);
-  }
-  return *slot;
-}
-
 Task<Result<Pieces>> ZoneCache::AskPeer(const metadata::AgentRecord& owner, const std::string& key,
                                         const std::vector<RangeRequest>& ranges) {
   const auto endpoint_key =
@@ -218,7 +192,8 @@ Task<Result<Pieces>> ZoneCache::AskPeer(const metadata::AgentRecord& owner, cons
   request.target = std::string(kZoneCacheRangesPath) +
                    "?key=" + storage::UriEncode(key, /*encode_slash=*/true) +
                    "&r=" + FormatRangeList(ranges);
-  auto response = co_await ClientFor(owner).Send(request, options_.peer_timeout);
+  auto client = peers_.For(owner);
+  auto response = co_await client->Send(request, options_.peer_timeout);
   if (!response.ok()) {
     stats_.peer_unavailable++;
     down_until_[endpoint_key] = std::chrono::steady_clock::now() + options_.peer_backoff;

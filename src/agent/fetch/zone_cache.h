@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "agent/cluster/cluster_view.h"
+#include "agent/cluster/peer_clients.h"
 #include "agent/fetch/file_cache.h"
 #include "agent/fetch/range_reader.h"
 #include "common/async_event.h"
@@ -30,10 +31,6 @@ class HttpServer;
 struct HttpRequest;
 struct HttpResponse;
 }  // namespace sluice
-
-namespace sluice::storage {
-class HttpClient;
-}  // namespace sluice::storage
 
 namespace sluice::agent {
 
@@ -68,7 +65,9 @@ struct ZoneCacheStats {
 
 class ZoneCache : public RangeReader {
  public:
-  ZoneCache(asio::any_io_executor executor, FileCache& local, ZoneCacheOptions options);
+  // `peers` (the agent's clients to the other agents) must outlive this cache.
+  ZoneCache(asio::any_io_executor executor, FileCache& local, PeerClients& peers,
+            ZoneCacheOptions options);
   ~ZoneCache() override;
   ZoneCache(const ZoneCache&) = delete;
   ZoneCache& operator=(const ZoneCache&) = delete;
@@ -105,14 +104,12 @@ class ZoneCache : public RangeReader {
   Task<Result<std::vector<std::shared_ptr<const Bytes>>>> AskPeer(
       const metadata::AgentRecord& owner, const std::string& key,
       const std::vector<RangeRequest>& ranges);
-  storage::HttpClient& ClientFor(const metadata::AgentRecord& owner);
-
   asio::any_io_executor executor_;
   const ClusterView* cluster_ = nullptr;
   FileCache& local_;
+  PeerClients& peers_;
   ZoneCacheOptions options_;
   std::map<RangeKey, std::shared_ptr<Pending>> in_flight_;
-  std::map<std::pair<std::string, uint16_t>, std::unique_ptr<storage::HttpClient>> clients_;
   std::map<std::pair<std::string, uint16_t>, std::chrono::steady_clock::time_point> down_until_;
   ZoneCacheStats stats_;
 };

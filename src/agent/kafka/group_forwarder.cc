@@ -11,7 +11,10 @@
 
 namespace sluice::agent {
 
-GroupForwarder::GroupForwarder(asio::any_io_executor executor) : executor_(std::move(executor)) {}
+static_assert(PeerClients::kMaxResponseBytes >= kMaxForwardedFrameBytes * 8,
+              "a forwarded response (a SyncGroup answer) must fit a peer client's limit");
+
+GroupForwarder::GroupForwarder(PeerClients& peers) : peers_(peers) {}
 GroupForwarder::~GroupForwarder() = default;
 
 Task<Result<Bytes>> GroupForwarder::Forward(const metadata::AgentRecord& owner, const Bytes& frame,
@@ -22,15 +25,7 @@ Task<Result<Bytes>> GroupForwarder::Forward(const metadata::AgentRecord& owner, 
                                   " advertises no HTTP address");
   }
   const std::string key = owner.agent.host + ":" + std::to_string(owner.agent.http_port);
-  auto& client = clients_[key];
-  if (!client) {
-    storage::HttpEndpoint endpoint;
-    endpoint.host = owner.agent.host;
-    endpoint.port = static_cast<uint16_t>(owner.agent.http_port);
-    storage::HttpClientOptions options;
-    options.max_response_bytes = kMaxForwardedFrameBytes * 8;
-    client = std::make_unique<storage::HttpClient>(executor_, endpoint, options);
-  }
+  auto client = peers_.For(owner);
   storage::HttpRequest request;
   request.method = "POST";
   request.target = kForwardPath;

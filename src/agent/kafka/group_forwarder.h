@@ -11,10 +11,10 @@
 #pragma once
 
 #include <chrono>
-#include <map>
 #include <memory>
 #include <string>
 
+#include "agent/cluster/peer_clients.h"
 #include "common/asio.h"
 #include "common/bytes.h"
 #include "common/status.h"
@@ -23,9 +23,6 @@
 namespace sluice {
 class HttpServer;
 }  // namespace sluice
-namespace sluice::storage {
-class HttpClient;
-}  // namespace sluice::storage
 
 namespace sluice::agent {
 
@@ -42,7 +39,8 @@ inline constexpr size_t kMaxForwardedFrameBytes = 16 << 20;
 
 class GroupForwarder {
  public:
-  explicit GroupForwarder(asio::any_io_executor executor);
+  // `peers` (the agent's clients to the other agents) must outlive the forwarder.
+  explicit GroupForwarder(PeerClients& peers);
   ~GroupForwarder();
   GroupForwarder(const GroupForwarder&) = delete;
   GroupForwarder& operator=(const GroupForwarder&) = delete;
@@ -53,8 +51,7 @@ class GroupForwarder {
                               const std::string& client_host, std::chrono::milliseconds timeout);
 
  private:
-  asio::any_io_executor executor_;
-  std::map<std::string, std::unique_ptr<storage::HttpClient>> clients_;  // by "host:port"
+  PeerClients& peers_;
 };
 
 // Registers POST /v1/internal/kafka on `http` (before it starts), answered by `api`.

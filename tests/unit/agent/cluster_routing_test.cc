@@ -2,7 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "agent/cluster/client_hints.h"
 #include "agent/cluster/routing.h"
@@ -146,6 +149,39 @@ TEST_F(RoutingTest, PickForKeyIsStableAndMovesOnlyTheLeaversKeys) {
   }
   EXPECT_GT(moved, 30);  // agent 3 owned roughly a third
   EXPECT_EQ(PickForKey(BrokerSet{}, "g"), nullptr);
+}
+
+// Captures log lines.
+class LinesSink : public obs::LogSink {
+ public:
+  void Write(std::string_view line) override { lines.emplace_back(line); }
+  std::vector<std::string> lines;
+};
+
+TEST_F(RoutingTest, RouteClientParsesTheClientIdOnceAndWarnsOnceAboutAFallback) {
+  StaticClusterView view(live[3], live);
+  auto sink = std::make_shared<LinesSink>();
+  obs::Logger logger(obs::LogLevel::kInfo, obs::LogFormat::kText, sink);
+  RoutingLog log(logger);
+
+  auto routed = RouteClient(view, &log, "a,warpstream_proxy_target=proxy-consume,ws_az=z9");
+  EXPECT_EQ(routed.hints.target, ProxyTarget::kConsume);
+  EXPECT_EQ(routed.hints.zone, "z9");
+  EXPECT_EQ(Ids(routed.set), (std::set<int32_t>{2, 4}));
+  EXPECT_TRUE(sink->lines.empty());
+
+  // No live agent for the target: the other proxy agents, and one warning per client id.
+  view.SetLive({live[0], live[2]});
+  for (int i = 0; i < 3; ++i) {
+    routed = RouteClient(view, &log, "b,warpstream_proxy_target=proxy-consume");
+    EXPECT_EQ(routed.set.fallback, "no_agent_for_target");
+    EXPECT_EQ(Ids(routed.set), (std::set<int32_t>{1}));
+  }
+  EXPECT_EQ(sink->lines.size(), 1u);
+  EXPECT_EQ(RouteClient(view, nullptr, "c").set.brokers.size(), 1u);  // no log: no warning
+  ASSERT_NE(FindAgent(routed.set.brokers, 1), nullptr);
+  EXPECT_EQ(FindAgent(routed.set.brokers, 1)->agent.roles, "proxy-produce");
+  EXPECT_EQ(FindAgent(routed.set.brokers, 4), nullptr);
 }
 
 }  // namespace

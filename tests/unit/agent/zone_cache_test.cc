@@ -66,7 +66,8 @@ struct TestAgent {
       : store(std::make_unique<SharedBucket>(bucket), metrics),
         cache(io.get_executor(), store, cache_bytes),
         view(Record(node_id, 0)),
-        zone(io.get_executor(), cache, options),
+        peers(io.get_executor()),
+        zone(io.get_executor(), cache, peers, options),
         http(io.get_executor(), HttpServerOptions{"127.0.0.1", 0}) {
     zone.SetCluster(view);
     zone.RegisterRoutes(http);
@@ -77,6 +78,7 @@ struct TestAgent {
   storage::CountingObjectStore store;
   FileCache cache;
   StaticClusterView view;
+  PeerClients peers;
   ZoneCache zone;
   HttpServer http;
 };
@@ -210,7 +212,7 @@ TEST_F(ZoneCacheTest, OnlyProxiesOfTheSameZoneWithAnHttpPortOwnKeys) {
   a.view.SetLive({});
   EXPECT_FALSE(a.zone.RemoteOwner(std::string(kPrefix) + "x1"));
   // No view at all (before the agent has one): local too.
-  ZoneCache unset(io_.get_executor(), a.cache, ZoneCacheOptions{kPrefix});
+  ZoneCache unset(io_.get_executor(), a.cache, a.peers, ZoneCacheOptions{kPrefix});
   EXPECT_FALSE(unset.RemoteOwner(std::string(kPrefix) + "x1"));
 }
 

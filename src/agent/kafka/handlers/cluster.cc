@@ -21,20 +21,6 @@ Task<Result<std::optional<metadata::TopicInfo>>> GetOrAutoCreate(KafkaServices& 
   co_return co_await s.topics.Get(name);
 }
 
-// The agents this client is shown, with the client id's hints parsed once per request.
-struct ClientRouting {
-  ClientHints hints;
-  BrokerSet set;
-};
-
-ClientRouting RouteClient(KafkaServices& s, const RequestContext& ctx) {
-  ClientRouting routing;
-  routing.hints = ParseClientHints(ctx.client_id);
-  routing.set = SelectBrokers(*s.cluster.LiveAgents(), s.cluster.Self(), routing.hints);
-  if (s.routing_log) s.routing_log->WarnOnce(ctx.client_id, routing.set.fallback);
-  return routing;
-}
-
 MetadataResponse::MetadataResponseTopic DescribeTopic(const ClientRouting& routing,
                                                       const RequestContext& ctx,
                                                       const metadata::TopicInfo& topic) {
@@ -59,7 +45,7 @@ MetadataResponse::MetadataResponseTopic DescribeTopic(const ClientRouting& routi
 
 Task<MetadataResponse> HandleMetadata(KafkaServices& s, RequestContext ctx, MetadataRequest req) {
   MetadataResponse response;
-  const ClientRouting routing = RouteClient(s, ctx);
+  const ClientRouting routing = RouteClient(s.cluster, s.routing_log, ctx.client_id);
   for (const auto& agent : routing.set.brokers) {
     MetadataResponse::MetadataResponseBroker broker;
     broker.node_id = agent.node_id;
@@ -128,7 +114,7 @@ Task<DescribeClusterResponse> HandleDescribeCluster(KafkaServices& s, RequestCon
   DescribeClusterResponse response;
   response.endpoint_type = req.endpoint_type;
   response.cluster_id = s.settings.cluster_id;
-  const ClientRouting routing = RouteClient(s, ctx);
+  const ClientRouting routing = RouteClient(s.cluster, s.routing_log, ctx.client_id);
   response.controller_id = routing.set.brokers.empty() ? -1 : routing.set.brokers.front().node_id;
   for (const auto& agent : routing.set.brokers) {
     DescribeClusterResponse::DescribeClusterBroker broker;

@@ -36,18 +36,12 @@ struct Coordinator {
 // owner behind the scenes.
 Coordinator ChooseCoordinator(KafkaServices& s, const RequestContext& ctx, const std::string& group,
                               const groups::GroupOwner& owner) {
-  const ClientHints hints = ParseClientHints(ctx.client_id);
-  const BrokerSet set = SelectBrokers(*s.cluster.LiveAgents(), s.cluster.Self(), hints);
-  if (s.routing_log) s.routing_log->WarnOnce(ctx.client_id, set.fallback);
-  auto shown = [&](int32_t node_id) -> const metadata::AgentRecord* {
-    for (const auto& agent : set.brokers) {
-      if (agent.node_id == node_id) return &agent;
-    }
-    return nullptr;
-  };
+  const BrokerSet set = RouteClient(s.cluster, s.routing_log, ctx.client_id).set;
   const metadata::AgentRecord* chosen = nullptr;
-  if (owner.kind == groups::GroupOwner::Kind::kRemote) chosen = shown(owner.agent.node_id);
-  if (chosen == nullptr) chosen = shown(s.cluster.Self().node_id);
+  if (owner.kind == groups::GroupOwner::Kind::kRemote) {
+    chosen = FindAgent(set.brokers, owner.agent.node_id);
+  }
+  if (chosen == nullptr) chosen = FindAgent(set.brokers, s.cluster.Self().node_id);
   if (chosen == nullptr) chosen = PickForKey(set, group);
   Coordinator c;
   if (chosen == nullptr) {  // nothing to show (not even this agent): let the client retry
