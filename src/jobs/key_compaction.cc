@@ -38,12 +38,19 @@ Result<std::vector<BatchVerdict>> CompactPartitionKeys(const std::vector<Partiti
                                                        const KeyCompactionContext& context) {
   // Pass 1: the facts of every record and the last offset of every key.
   std::vector<std::vector<RecordFacts>> facts(batches.size());
+  std::vector<bool> opaque(batches.size(), false);
   std::map<std::string, int64_t> latest;
   for (size_t b = 0; b < batches.size(); ++b) {
     const PartitionBatch& in = batches[b];
     if (in.batch.header.is_control()) continue;  // markers, not data: copied as they are
-    SLUICE_ASSIGN_OR_RETURN(std::vector<Record> records, DecodeRecords(in.batch));
-    for (Record& r : records) {
+    auto records = DecodeRecords(in.batch);
+    // Produce validated every stored batch; should one still not decode, it is copied whole
+    // rather than stalling the compaction of everything merged with it.
+    if (!records.ok()) {
+      opaque[b] = true;
+      continue;
+    }
+    for (Record& r : *records) {
       RecordFacts f;
       f.offset = in.base_offset + (r.offset - in.batch.header.base_offset);
       f.tombstone = !r.value.has_value();
@@ -62,7 +69,7 @@ Result<std::vector<BatchVerdict>> CompactPartitionKeys(const std::vector<Partiti
     const PartitionBatch& in = batches[b];
     BatchVerdict& v = verdicts[b];
     v.record_count = in.batch.header.record_count;
-    if (in.batch.header.is_control()) continue;
+    if (in.batch.header.is_control() || opaque[b]) continue;
     const bool tombstones_expire = in.batch.header.max_timestamp < tombstone_cutoff;
     std::vector<bool> keep;
     for (const RecordFacts& f : facts[b]) {

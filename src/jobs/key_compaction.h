@@ -6,7 +6,8 @@
 // A batch that keeps every record is copied byte for byte; one that keeps some is re-encoded
 // with its own codec (record/batch_rewrite.h: offsets and timestamps unchanged); one that keeps
 // none disappears, except control batches and the batch ending at the high watermark, which are
-// copied whole (consumers step over the last offsets thanks to it, as Kafka keeps it).
+// copied whole (consumers step over the last offsets thanks to it, as Kafka keeps it). A batch
+// whose records do not decode is copied whole too, and its keys shadow nothing.
 #pragma once
 
 #include <cstdint>

@@ -116,6 +116,30 @@ TEST(KeyCompactionConfigTest, PolicyAndDeleteRetention) {
       TopicDeleteRetention({{"cleanup.policy", "compact"}, {"delete.retention.ms", "x"}}).ok());
 }
 
+TEST(KeyCompactionPartitionTest, ABatchThatDoesNotDecodeIsCopiedAndShadowsNothing) {
+  BatchBuildOptions gzip;
+  gzip.codec = CompressionCodec::kGzip;
+  Bytes broken = BuildBatch(gzip, ToRecords({{"a", "1"}}, 1000));
+  broken[kBatchHeaderSize - 1] = 5;  // recordCount 5 for one offset: DecodeRecords refuses it
+  Bytes older = BuildBatch({}, ToRecords({{"a", "0"}, {"b", "0"}}, 900));
+  Bytes newer = BuildBatch({}, ToRecords({{"b", "2"}}, 1100));
+  std::vector<PartitionBatch> batches = {{0, 2, ParseBatch(older).value()},
+                                         {2, 1, ParseBatch(broken).value()},
+                                         {3, 1, ParseBatch(newer).value()}};
+  KeyCompactionContext context;
+  context.now_ms = 2000;
+  context.high_watermark = 4;
+  context.inputs_cover_below = 4;
+  auto verdicts = CompactPartitionKeys(batches, context);
+  ASSERT_TRUE(verdicts.ok()) << verdicts.status().ToString();
+  ASSERT_EQ(verdicts->size(), 3u);
+  // a=0 stays (the broken batch's a=1 is unknown), b=0 goes; the broken batch is copied.
+  EXPECT_EQ((*verdicts)[0].action, BatchVerdict::Action::kRewrite);
+  EXPECT_EQ((*verdicts)[0].record_count, 1);
+  EXPECT_EQ((*verdicts)[1].action, BatchVerdict::Action::kCopy);
+  EXPECT_EQ((*verdicts)[2].action, BatchVerdict::Action::kCopy);
+}
+
 class KeyCompactionTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
