@@ -14,10 +14,13 @@
    merge: the tombstoned keys are gone and zstd batches were re-encoded too.
 """
 
+import json
 import os
 import struct
 import sys
 import time
+import urllib.error
+import urllib.request
 
 import kafka_wire as wire
 from agent_fixture import Agent, check, require_module, wait_until
@@ -199,17 +202,34 @@ def check_configs_and_keys(agent):
     check(len(errors) == 1 and errors[0] is not None and
           errors[0].code() == KafkaError.INVALID_RECORD,
           f"a keyless record on a compacted topic: {errors}")
-    print("configs shown and validated; keyless record refused with INVALID_RECORD")
+    # The HTTP API refuses it too (42201), and takes a keyed record.
+    keyed = {"key": "a2V5LTk5OQ==", "value": "ZnJvbSBodHRw"}  # key-999 = "from http"
+    written = {}
+    for record, expected in (({"value": "bm8ga2V5"}, 422), (keyed, 200)):
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{agent.http_port}/topics/{TOPIC}/partitions/0",
+            data=json.dumps({"records": [record]}).encode(), method="POST",
+            headers={"Content-Type": "application/vnd.kafka.binary.v2+json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                status, body = resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as e:
+            status, body = e.code, json.loads(e.read())
+        check(status == expected, f"HTTP produce of {record}: {status} {body}")
+        if expected == 422:
+            check(body.get("error_code") == 42201, f"HTTP error body {body}")
+        else:
+            written[b"key-999"] = (0, body["offsets"][0]["offset"], b"from http")
+    print("configs shown and validated; keyless record refused with INVALID_RECORD (HTTP 42201)")
+    return written
 
 
 def main():
     agent = Agent(extra_args=JOB_ARGS + ["-roles", "proxy"])
     try:
         agent.start()
-        check_configs_and_keys(agent)
-
         # key -> (partition, offset, value) of its latest record; value None = tombstone.
-        latest = {}
+        latest = check_configs_and_keys(agent)
         deleted = {k for k in range(KEYS) if k % 5 == 0}
         revived = {k for k in range(KEYS) if k % 5 == 1}
         for round_no, codec in enumerate(CODECS):

@@ -80,6 +80,17 @@ Task<HttpResponse> HandleProduce(RestState& state, const HttpRequest& request,
     }
     partition_of[i] = p;
   }
+  // Compacted topics need a key on every record, as on the Kafka path (INVALID_RECORD there).
+  auto policy = info.configs.find("cleanup.policy");
+  if (policy != info.configs.end() && policy->second.find("compact") != std::string::npos) {
+    for (size_t i = 0; i < records.size(); ++i) {
+      if (!records[i].record.key) {
+        co_return RestErrorResponse(
+            rest_code::kInvalidRecords,
+            "records[" + std::to_string(i) + "] has no key; a compacted topic needs one");
+      }
+    }
+  }
 
   // Compaction far behind (docs/jobs.md "Backlog"): refuse every record before anything is
   // buffered (retriable), or hold the answer a while.
