@@ -23,6 +23,8 @@ constexpr int8_t kBrokerResource = 4;
 struct AgentDetails {
   std::vector<std::string> roles;
   std::optional<std::string> zone;
+  std::string host;
+  bool kafka_listener = true;  // false: kafka port 0 (a jobs-only agent)
 };
 
 std::vector<std::string> SplitRoles(const std::string& roles) {
@@ -46,8 +48,8 @@ std::map<int32_t, AgentDetails> DescribeAgents(client::KafkaClient& client,
     protocol::DescribeConfigsRequest::DescribeConfigsResource resource;
     resource.resource_type = kBrokerResource;
     resource.resource_name = std::to_string(id);
-    resource.configuration_keys =
-        std::vector<std::string>{"sluice.agent.roles", "sluice.agent.zone"};
+    resource.configuration_keys = std::vector<std::string>{
+        "sluice.agent.roles", "sluice.agent.zone", "sluice.agent.host", "sluice.agent.kafka.port"};
     request.resources.push_back(std::move(resource));
   }
   auto response = client.Call<protocol::DescribeConfigsResponse>(request);
@@ -66,11 +68,43 @@ std::map<int32_t, AgentDetails> DescribeAgents(client::KafkaClient& client,
         known = true;
       } else if (c.name == "sluice.agent.zone" && c.value && !c.value->empty()) {
         details.zone = *c.value;
+      } else if (c.name == "sluice.agent.host" && c.value) {
+        details.host = *c.value;
+      } else if (c.name == "sluice.agent.kafka.port" && c.value) {
+        details.kafka_listener = *c.value != "0";
       }
     }
     if (known) out[id] = std::move(details);
   }
   return out;
+}
+
+// Node ids of every live agent, from the answering agent's BROKER resource: this includes the
+// agents without a Kafka listener (jobs only) that DescribeCluster never lists. Empty when the
+// agent does not say (not a Sluice agent, or an older one).
+std::vector<int32_t> AllAgentIds(client::KafkaClient& client) {
+  protocol::DescribeConfigsRequest request;
+  protocol::DescribeConfigsRequest::DescribeConfigsResource resource;
+  resource.resource_type = kBrokerResource;
+  resource.resource_name = "";
+  resource.configuration_keys = std::vector<std::string>{"sluice.cluster.agents"};
+  request.resources.push_back(std::move(resource));
+  std::vector<int32_t> ids;
+  auto response = client.Call<protocol::DescribeConfigsResponse>(request);
+  if (!response.ok() || response->results.size() != 1) return ids;
+  const auto& result = response->results.front();
+  if (result.error_code != 0) return ids;
+  for (const auto& c : result.configs) {
+    if (c.name != "sluice.cluster.agents" || !c.value) continue;
+    std::stringstream in(*c.value);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+      int32_t id = 0;
+      auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), id);
+      if (ec == std::errc() && end == item.data() + item.size()) ids.push_back(id);
+    }
+  }
+  return ids;
 }
 
 std::string JoinRoles(const std::vector<std::string>& roles) {
@@ -128,11 +162,27 @@ int RunCluster(const std::vector<std::string>& args) {
             [](const Broker& a, const Broker& b) { return a.id < b.id; });
   std::vector<int32_t> ids;
   for (const auto& b : brokers) ids.push_back(b.id);
+  // Agents without a Kafka listener (jobs only) are listed too, with no address; agents that
+  // routing hides from this client id stay hidden.
+  std::vector<int32_t> unlisted;
+  for (int32_t id : AllAgentIds(*client)) {
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) unlisted.push_back(id);
+  }
+  ids.insert(ids.end(), unlisted.begin(), unlisted.end());
   const auto details = DescribeAgents(*client, ids);
+  for (int32_t id : unlisted) {
+    auto it = details.find(id);
+    // Gone meanwhile, or a proxy that routing does not show to this client id.
+    if (it == details.end() || it->second.kafka_listener) continue;
+    brokers.push_back({id, it->second.host, 0, it->second.zone});
+  }
+  std::sort(brokers.begin(), brokers.end(),
+            [](const Broker& a, const Broker& b) { return a.id < b.id; });
   Json json_brokers = Json::Array();
   Table table({"NODE", "ADDRESS", "ROLES", "ZONE", "CONTROLLER"});
   for (const auto& b : brokers) {
-    std::string address = b.host + ":" + std::to_string(b.port);
+    // port 0: the agent runs no Kafka listener (jobs only); clients cannot connect to it.
+    std::string address = b.port ? b.host + ":" + std::to_string(b.port) : "-";
     auto it = details.find(b.id);
     const AgentDetails* agent = it == details.end() ? nullptr : &it->second;
     // The zone as registered; the rack (the same value on Sluice) for other brokers.
@@ -144,7 +194,7 @@ int RunCluster(const std::vector<std::string>& args) {
     json_brokers.Push(Json::Object()
                           .Set("node_id", b.id)
                           .Set("host", b.host)
-                          .Set("port", b.port)
+                          .Set("port", b.port ? Json(b.port) : Json())
                           .Set("rack", b.rack ? Json(*b.rack) : Json())
                           .Set("roles", agent ? std::move(roles) : Json())
                           .Set("zone", zone ? Json(*zone) : Json())

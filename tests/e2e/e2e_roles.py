@@ -115,11 +115,17 @@ def check_cluster_command(P, J, X, addr):
                           "-clientID", "app" + PRODUCE], capture_output=True, text=True,
                          timeout=30)
     check(out.returncode == 0, f"sluice cluster: {out.stderr}")
-    listed = {f"{b['host']}:{b['port']}": (b["roles"], b["zone"])
-              for b in json.loads(out.stdout)["brokers"]}
-    check(listed == {addr[P]: (["proxy-produce"], "z1"), addr[X]: (["proxy", "jobs"], "z1")},
-          f"sluice cluster: {listed}")
     jobs_node = J.status()[1]["node_id"]
+    listed = {(f"{b['host']}:{b['port']}" if b["port"] else b["node_id"]): (b["roles"], b["zone"])
+              for b in json.loads(out.stdout)["brokers"]}
+    # The jobs-only agent has no Kafka listener: listed by node id, without an address.
+    check(listed == {addr[P]: (["proxy-produce"], "z1"), addr[X]: (["proxy", "jobs"], "z1"),
+                     jobs_node: (["jobs"], None)},
+          f"sluice cluster: {listed}")
+    table = subprocess.run([sluice_binary(), "cluster", "-bootstrap", addr[P]],
+                           capture_output=True, text=True, timeout=30).stdout
+    jobs_row = [line.split() for line in table.splitlines() if line.split()[:1] == [str(jobs_node)]]
+    check(jobs_row and jobs_row[0][1:3] == ["-", "jobs"], f"jobs agent row: {table}")
     body = (struct.pack(">ib", 1, 4) + kafka_wire.string(str(jobs_node))
             + struct.pack(">i", 1) + kafka_wire.string("sluice.agent.roles"))
     with kafka_wire.connect(P.kafka_port) as sock:

@@ -18,6 +18,8 @@ namespace sluice::agent {
 // Config names; docs/cli.md lists them.
 inline constexpr const char* kAgentRolesConfig = "sluice.agent.roles";
 inline constexpr const char* kAgentZoneConfig = "sluice.agent.zone";
+// Only on the answering agent's resource: the node ids of every live agent, comma-separated.
+inline constexpr const char* kClusterAgentsConfig = "sluice.cluster.agents";
 
 // The resource name as a node id: nullopt for the empty name (the answering agent, as Kafka's
 // cluster-default resource), InvalidArgument (Kafka: INVALID_REQUEST) when not an integer.

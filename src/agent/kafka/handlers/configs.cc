@@ -129,6 +129,16 @@ Task<DescribeConfigsResponse> HandleDescribeConfigs(KafkaServices& s, RequestCon
               {"log.retention.ms", std::to_string(s.settings.default_retention_ms)},
           };
           broker.insert(broker.end(), flags.begin(), flags.end());
+          // Every live agent, including those without a Kafka listener (jobs only), which
+          // Metadata and DescribeCluster never show: `sluice cluster` describes them by id.
+          if (Wanted(resource.configuration_keys, kClusterAgentsConfig)) {
+            auto live = co_await s.store.ListLiveAgents(s.clock.NowMs());
+            if (live.ok()) {
+              std::vector<std::string> ids;
+              for (const auto& a : *live) ids.push_back(std::to_string(a.node_id));
+              broker.emplace_back(kClusterAgentsConfig, JoinList(ids));
+            }
+          }
         }
         for (const auto& [name, value] : broker) {
           if (!Wanted(resource.configuration_keys, name)) continue;
