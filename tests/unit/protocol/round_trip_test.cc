@@ -73,7 +73,7 @@ TEST(RoundTripTest, UnsupportedVersionIsRejected) {
   Bytes empty;
   Reader r(empty);
   ProduceRequest produce;
-  EXPECT_EQ(produce.Decode(r, 2).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(produce.Decode(r, -1).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(produce.Decode(r, 10).code(), StatusCode::kInvalidArgument);
 }
 
@@ -98,7 +98,7 @@ TEST(RoundTripTest, SupportedApisTable) {
   const ApiInfo* produce = FindApi(0);
   ASSERT_NE(produce, nullptr);
   EXPECT_EQ(produce->name, "Produce");
-  EXPECT_EQ(produce->min_version, 3);
+  EXPECT_EQ(produce->min_version, 0);
   EXPECT_EQ(produce->max_version, 9);
   EXPECT_EQ(produce->first_flexible_version, 9);
   EXPECT_EQ(FindApi(9999), nullptr);

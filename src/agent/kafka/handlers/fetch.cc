@@ -4,15 +4,27 @@
 #include <chrono>
 
 #include "agent/kafka/handlers/handlers.h"
+#include "record/legacy_down_convert.h"
 #include "record/record_batch.h"
 
 namespace sluice::agent {
 
 namespace {
 
+// Fetch v0-3 answer with a legacy message set (docs/ARCHITECTURE.md "Legacy message formats").
+Result<Bytes> ToLegacyMessageSet(int16_t version, int64_t fetch_offset, ByteView batches,
+                                 uint64_t max_bytes, bool first_in_response) {
+  DownConvertOptions options;
+  options.magic = LegacyMagicForFetchVersion(version);
+  options.fetch_offset = fetch_offset;
+  options.max_bytes = max_bytes;
+  options.allow_oversized_first = first_in_response;
+  return DownConvertBatches(batches, options);
+}
+
 // One pass over every requested partition. Returns the bytes gathered.
-Task<uint64_t> FetchOnce(KafkaServices& s, const FetchRequest& req, FetchResponse& response,
-                         bool& had_error) {
+Task<uint64_t> FetchOnce(KafkaServices& s, int16_t version, const FetchRequest& req,
+                         FetchResponse& response, bool& had_error) {
   response.responses.clear();
   uint64_t total = 0;
   const uint64_t max_bytes = req.max_bytes > 0 ? static_cast<uint64_t>(req.max_bytes) : 0;
@@ -50,9 +62,18 @@ Task<uint64_t> FetchOnce(KafkaServices& s, const FetchRequest& req, FetchRespons
                 std::min<uint64_t>(std::max(p.partition_max_bytes, 0), max_bytes - total);
             auto read = co_await s.reader.Read(topic.topic, p.partition, p.fetch_offset, limit,
                                                /*allow_oversized_first=*/total == 0);
+            if (read.ok() && version < 4) {
+              auto legacy =
+                  ToLegacyMessageSet(version, p.fetch_offset, read->records, limit, total == 0);
+              if (!legacy.ok()) {
+                out.error_code = Code(ErrorCode::kCorruptMessage);  // a stored batch is damaged
+              } else {
+                read->records = std::move(*legacy);
+              }
+            }
             if (!read.ok()) {
               out.error_code = Code(ErrorCode::kNotLeaderOrFollower);  // retriable read failure
-            } else {
+            } else if (out.error_code == 0) {
               total += read->records.size();
               out.records = std::move(read->records);
             }
@@ -69,7 +90,7 @@ Task<uint64_t> FetchOnce(KafkaServices& s, const FetchRequest& req, FetchRespons
 
 }  // namespace
 
-Task<FetchResponse> HandleFetch(KafkaServices& s, RequestContext, FetchRequest req) {
+Task<FetchResponse> HandleFetch(KafkaServices& s, RequestContext ctx, FetchRequest req) {
   using Clock = std::chrono::steady_clock;
   const auto deadline =
       Clock::now() + std::chrono::milliseconds(std::clamp(req.max_wait_ms, 0, 300000));
@@ -77,14 +98,14 @@ Task<FetchResponse> HandleFetch(KafkaServices& s, RequestContext, FetchRequest r
   FetchResponse response;
   while (true) {
     bool had_error = false;
-    uint64_t total = co_await FetchOnce(s, req, response, had_error);
+    uint64_t total = co_await FetchOnce(s, ctx.api_version, req, response, had_error);
     if (total >= min_bytes || had_error || Clock::now() >= deadline) {
       break;
     }
     // Sleep until a commit lands anywhere or the wait expires; then read again.
     bool woke = co_await s.topics.commits().WaitUntil(deadline);
     if (!woke) {
-      co_await FetchOnce(s, req, response, had_error);
+      co_await FetchOnce(s, ctx.api_version, req, response, had_error);
       break;
     }
   }

@@ -4,6 +4,7 @@
 
 #include "agent/backlog/backlog_monitor.h"
 #include "agent/kafka/handlers/handlers.h"
+#include "record/legacy_message_set.h"
 #include "record/record_batch.h"
 
 namespace sluice::agent {
@@ -38,8 +39,9 @@ int32_t MaxMessageBytes(const KafkaServices& s, const metadata::TopicInfo& topic
 
 // Validates one partition's records and appends its chunks; returns the Kafka error code.
 int16_t CollectChunks(const KafkaServices& s, const metadata::TopicInfo& topic, int32_t partition,
-                      const std::optional<Bytes>& records, std::optional<int64_t> append_time,
-                      std::vector<PendingChunk>& chunks, std::string& message) {
+                      int16_t version, const std::optional<Bytes>& records,
+                      std::optional<int64_t> append_time, std::vector<PendingChunk>& chunks,
+                      std::string& message) {
   if (!records || records->empty()) {
     message = "no record batches";
     return Code(ErrorCode::kCorruptMessage);
@@ -48,12 +50,26 @@ int16_t CollectChunks(const KafkaServices& s, const metadata::TopicInfo& topic, 
     message = "record batch larger than max.message.bytes";
     return Code(ErrorCode::kMessageTooLarge);
   }
-  auto batches = SplitBatches(*records);
+  ValidationOptions options;
+  // Produce v0-2 carry a legacy message set (magic 0/1): up-converted into one v2 batch, which
+  // then goes through the same checks (docs/ARCHITECTURE.md "Legacy message formats").
+  ByteView input = *records;
+  Bytes converted;
+  if (version < 3) {
+    auto legacy = ConvertLegacyMessageSet(*records, append_time.value_or(s.clock.NowMs()),
+                                          options.max_decompressed_bytes);
+    if (!legacy.ok()) {
+      message = legacy.status().message();
+      return Code(ErrorCode::kCorruptMessage);
+    }
+    converted = std::move(legacy->batch);
+    input = converted;
+  }
+  auto batches = SplitBatches(input);
   if (!batches.ok()) {
     message = batches.status().message();
     return Code(ErrorCode::kCorruptMessage);
   }
-  ValidationOptions options;
   // Compacted topics need a key on every record (Kafka: INVALID_RECORD).
   auto policy = topic.configs.find("cleanup.policy");
   options.require_keys =
@@ -175,8 +191,9 @@ Task<Result<network::ResponseTask>> AdmitProduce(KafkaServices& s, RequestContex
         slot.first_chunk = chunks.size();
         auto append_time = LogAppendTime(s, *topic);
         slot.log_append_time_ms = append_time.value_or(-1);
-        slot.error_code = CollectChunks(s, *topic, partition_data.index, partition_data.records,
-                                        append_time, chunks, slot.error_message);
+        slot.error_code =
+            CollectChunks(s, *topic, partition_data.index, ctx.api_version, partition_data.records,
+                          append_time, chunks, slot.error_message);
         slot.chunk_count = chunks.size() - slot.first_chunk;
       }
       slots.push_back(std::move(slot));
