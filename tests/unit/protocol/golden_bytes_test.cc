@@ -107,6 +107,100 @@ TEST(GoldenBytesTest, ProduceV7RequestHeaderAndBody) {
   EXPECT_EQ(w.buffer(), wire);
 }
 
+// Produce v0-2 and Fetch v0-3 (legacy message formats): the old layouts, field by field.
+TEST(GoldenBytesTest, ProduceV0RequestAndV2Response) {
+  Bytes body{0x00, 0x01,                                // acks 1 (no transactional id before v3)
+             0x00, 0x00, 0x03, 0xe8,                    // timeout 1000
+             0x00, 0x00, 0x00, 0x01,                    // one topic
+             0x00, 0x01, 't',  0x00, 0x00, 0x00, 0x01,  // one partition
+             0x00, 0x00, 0x00, 0x00,                    // index 0
+             0x00, 0x00, 0x00, 0x02, 0x01, 0x02};       // message set bytes
+  Reader r(body);
+  ProduceRequest request;
+  ASSERT_TRUE(request.Decode(r, 0).ok());
+  EXPECT_EQ(r.remaining(), 0u);
+  EXPECT_EQ(request.acks, 1);
+  EXPECT_EQ(request.timeout_ms, 1000);
+  EXPECT_EQ(request.topic_data.at(0).partition_data.at(0).records, (Bytes{0x01, 0x02}));
+  Writer w;
+  request.Encode(w, 0);
+  EXPECT_EQ(w.buffer(), body);
+
+  ProduceResponse response;
+  response.responses.push_back({.name = "t"});
+  response.responses[0].partition_responses.push_back({.index = 0,
+                                                       .error_code = 2,
+                                                       .base_offset = 5,
+                                                       .log_append_time_ms = 77,
+                                                       .log_start_offset = 9});
+  response.throttle_time_ms = 3;
+  Bytes v0{0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 't',  0x00,
+           0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,         // index
+           0x00, 0x02,                                       // error
+           0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05};  // base offset
+  Writer w0;
+  response.Encode(w0, 0);
+  EXPECT_EQ(w0.buffer(), v0);  // neither log_append_time, log_start_offset nor throttle
+  Bytes v2 = v0;
+  for (uint8_t b : {0, 0, 0, 0, 0, 0, 0, 77}) v2.push_back(b);  // log_append_time_ms
+  for (uint8_t b : {0, 0, 0, 3}) v2.push_back(b);               // throttle_time_ms, at the end
+  Writer w2;
+  response.Encode(w2, 2);
+  EXPECT_EQ(w2.buffer(), v2);
+}
+
+TEST(GoldenBytesTest, FetchV0RequestAndResponse) {
+  Bytes body{0xff, 0xff, 0xff, 0xff,                          // replica id -1
+             0x00, 0x00, 0x01, 0xf4,                          // max wait 500
+             0x00, 0x00, 0x00, 0x01,                          // min bytes 1
+             0x00, 0x00, 0x00, 0x01,                          // one topic
+             0x00, 0x01, 't',  0x00, 0x00, 0x00, 0x01,        // one partition
+             0x00, 0x00, 0x00, 0x03,                          // partition 3
+             0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a,  // fetch offset 42
+             0x00, 0x10, 0x00, 0x00};                         // partition max bytes 1 MiB
+  Reader r(body);
+  FetchRequest request;
+  ASSERT_TRUE(request.Decode(r, 0).ok());
+  EXPECT_EQ(r.remaining(), 0u);
+  EXPECT_EQ(request.max_wait_ms, 500);
+  EXPECT_EQ(request.max_bytes, 0x7fffffff);  // absent before v3
+  EXPECT_EQ(request.topics.at(0).partitions.at(0).fetch_offset, 42);
+  EXPECT_EQ(request.topics.at(0).partitions.at(0).partition_max_bytes, 1 << 20);
+  Writer w;
+  request.Encode(w, 0);
+  EXPECT_EQ(w.buffer(), body);
+  // v3 adds max_bytes after min_bytes.
+  request.max_bytes = 256;
+  Writer w3;
+  request.Encode(w3, 3);
+  Bytes v3(body.begin(), body.begin() + 12);
+  for (uint8_t b : {0, 0, 1, 0}) v3.push_back(b);
+  v3.insert(v3.end(), body.begin() + 12, body.end());
+  EXPECT_EQ(w3.buffer(), v3);
+
+  FetchResponse response;
+  response.throttle_time_ms = 9;
+  response.responses.push_back({.topic = "t"});
+  FetchResponse::PartitionData partition;
+  partition.partition_index = 3;
+  partition.high_watermark = 50;
+  partition.records = Bytes{0xab};
+  response.responses[0].partitions.push_back(partition);
+  Bytes v0{0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 't',  0x00,
+           0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x03,        // partition
+           0x00, 0x00,                                      // error
+           0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x32,  // high watermark 50
+           0x00, 0x00, 0x00, 0x01, 0xab};                   // message set
+  Writer r0;
+  response.Encode(r0, 0);
+  EXPECT_EQ(r0.buffer(), v0);        // no throttle time in v0
+  Bytes v1{0x00, 0x00, 0x00, 0x09};  // v1-3: throttle time first
+  v1.insert(v1.end(), v0.begin(), v0.end());
+  Writer r1;
+  response.Encode(r1, 3);
+  EXPECT_EQ(r1.buffer(), v1);
+}
+
 Bytes ApiVersionsV3ResponseWithTags(bool with_unknown_tag) {
   Bytes b{0x00,
           0x00,  // error code
