@@ -32,6 +32,7 @@ test_packages=(
   libbenchmark-dev librdkafka-dev kcat
   python3-confluent-kafka python3-kafka python3-prometheus-client
   python3-lz4 python3-snappy python3-zstandard
+  python3-xxhash  # kafka-python's magic-0 LZ4 (KAFKA-3160) in e2e_legacy_formats
   clang nodejs npm
   postgresql
   openssl  # a self-signed certificate for the S3 suite over TLS (with-s3rver.sh --tls)
