@@ -259,6 +259,8 @@ Status Agent::Impl::StartServers() {
   settings.auto_create_topics = config_.auto_create_topics;
   settings.default_num_partitions = config_.default_num_partitions;
   settings.max_message_bytes = static_cast<int32_t>(config_.max_message_bytes);
+  settings.default_retention_ms = config_.default_retention_ms;
+  settings.default_retention_bytes = config_.default_retention_bytes;
   groups::GroupSettings group_settings;
   group_settings.initial_rebalance_delay_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.group_initial_rebalance_delay)
@@ -424,6 +426,10 @@ void Agent::Impl::StartJobs() {
   jobs::JobsOptions options;
   options.compaction_interval = duration_cast<milliseconds>(config_.compaction_interval);
   options.compaction_min_objects = static_cast<int32_t>(config_.compaction_min_objects);
+  options.compaction_max_age = duration_cast<milliseconds>(config_.compaction_max_age);
+  options.compaction_target_bytes = static_cast<uint64_t>(config_.compaction_target_size_bytes);
+  options.default_retention_ms = config_.default_retention_ms;
+  options.default_retention_bytes = config_.default_retention_bytes;
   options.deletion_grace_period = duration_cast<milliseconds>(config_.deletion_grace_period);
   options.retention_interval = duration_cast<milliseconds>(config_.retention_check_interval);
   options.job_lease = duration_cast<milliseconds>(config_.job_lease_duration);

@@ -179,6 +179,18 @@ Result<AgentConfig> ParseAgentConfig(const std::vector<std::string>& args, const
                  minutes(60), "How often the job planner looks for objects to compact");
   flags.Int64("compactionMinObjects", &c.compaction_min_objects, 8, 2, 10000,
               "Objects of one level that are merged into the next level together");
+  flags.Duration("compactionMaxAge", &c.compaction_max_age, minutes(2), milliseconds(100),
+                 hours(24),
+                 "Objects of one level older than this are merged (at least two) even when fewer "
+                 "than -compactionMinObjects are waiting");
+  flags.Bytes("compactionTargetSizeBytes", &c.compaction_target_size_bytes, 64LL << 20, 1LL << 20,
+              4LL << 30, "Size compaction outputs aim at; larger objects are not merged again");
+  flags.Int64("defaultRetentionMs", &c.default_retention_ms, 7LL * 24 * 3600 * 1000, -1, 1LL << 50,
+              "retention.ms of topics that do not set it (Kafka's log.retention.ms); -1 keeps "
+              "records forever");
+  flags.Int64("defaultRetentionBytes", &c.default_retention_bytes, -1, -1, 1LL << 60,
+              "retention.bytes of partitions of topics that do not set it (Kafka's "
+              "log.retention.bytes); -1: no size limit");
   flags.Duration("deletionGracePeriod", &c.deletion_grace_period, minutes(5),
                  std::chrono::nanoseconds(0), hours(24 * 7),
                  "How long a dead (compacted or expired) object stays in the bucket before it is "

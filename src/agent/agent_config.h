@@ -69,6 +69,10 @@ struct AgentConfig {
   std::chrono::nanoseconds orphan_safety_age{0};
   std::chrono::nanoseconds fault_compaction_delay{0};  // tests only
   int64_t compaction_min_objects = 0;
+  std::chrono::nanoseconds compaction_max_age{0};
+  int64_t compaction_target_size_bytes = 0;
+  int64_t default_retention_ms = 0;     // retention.ms of topics without one; -1: forever
+  int64_t default_retention_bytes = 0;  // retention.bytes of topics without one; -1: no limit
 
   // Topics and clusters.
   bool auto_create_topics = true;

@@ -29,7 +29,8 @@ TOPIC = "ret-size"
 BATCHES = 20
 KEEP = 7
 VALUE = 1000
-AGENT_ARGS = ["-compactionInterval", "200ms", "-compactionMinObjects", "10000",
+AGENT_ARGS = ["-defaultRetentionMs", "86400000", "-defaultRetentionBytes", "1000000000",
+              "-compactionInterval", "200ms", "-compactionMinObjects", "10000",
               "-retentionCheckInterval", "300ms", "-deletionGracePeriod", "1s"]
 NODE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node")
 
@@ -86,6 +87,11 @@ def main():
         admin = AdminClient({"bootstrap.servers": agent.bootstrap})
         for f in admin.create_topics([NewTopic(TOPIC, 1, 1)]).values():
             f.result(15)
+        # The cluster defaults by flag are the topic's defaults, as Kafka's log.retention.*.
+        configs = admin.describe_configs([ConfigResource("topic", TOPIC)])
+        entries = list(configs.values())[0].result(15)
+        check(entries["retention.ms"].value == "86400000" and entries["retention.ms"].is_default
+              and entries["retention.bytes"].value == "1000000000", "retention defaults by flag")
         before = segment_files(agent)
         produce_one_batch_each(agent.bootstrap)
         objects = segment_files(agent) - before

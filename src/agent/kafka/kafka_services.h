@@ -27,8 +27,9 @@ struct KafkaSettings {
   std::string cluster_id;
   bool auto_create_topics = true;
   int32_t default_num_partitions = 1;
-  int32_t max_message_bytes = 1048588;  // Kafka's message.max.bytes default
-  int64_t default_retention_ms = 7LL * 24 * 3600 * 1000;
+  int32_t max_message_bytes = 1048588;                    // Kafka's message.max.bytes default
+  int64_t default_retention_ms = 7LL * 24 * 3600 * 1000;  // -defaultRetentionMs
+  int64_t default_retention_bytes = -1;                   // -defaultRetentionBytes
 };
 
 struct KafkaServices {

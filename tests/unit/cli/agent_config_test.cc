@@ -244,5 +244,24 @@ TEST(AgentConfigTest, BacklogLimits) {
   EXPECT_TRUE(Contains(help->usage, "-backlogRefuseObjects int")) << help->usage;
 }
 
+TEST(AgentConfigTest, CompactionAndRetentionDefaults) {
+  auto d = Parse({});
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->compaction_max_age, 2min);
+  EXPECT_EQ(d->compaction_target_size_bytes, 64LL << 20);
+  EXPECT_EQ(d->default_retention_ms, 7LL * 24 * 3600 * 1000);
+  EXPECT_EQ(d->default_retention_bytes, -1);
+
+  auto c = Parse({"-compactionMaxAge=30s", "-compactionTargetSizeBytes=8MiB",
+                  "-defaultRetentionMs=-1", "-defaultRetentionBytes=1073741824"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->compaction_max_age, 30s);
+  EXPECT_EQ(c->compaction_target_size_bytes, 8LL << 20);
+  EXPECT_EQ(c->default_retention_ms, -1);
+  EXPECT_EQ(c->default_retention_bytes, 1LL << 30);
+  EXPECT_FALSE(Parse({"-defaultRetentionMs=-2"}).ok());
+  EXPECT_FALSE(Parse({"-compactionTargetSizeBytes=1000"}).ok());  // below 1 MiB
+}
+
 }  // namespace
 }  // namespace sluice

@@ -107,7 +107,14 @@ Task<DescribeConfigsResponse> HandleDescribeConfigs(KafkaServices& s, RequestCon
           if (!Wanted(resource.configuration_keys, def.name)) continue;
           auto it = explicit_configs.find(def.name);
           const bool is_default = it == explicit_configs.end();
-          out.configs.push_back(MakeEntry(def.name, is_default ? def.default_value : it->second,
+          // Retention defaults come from the agent's flags, as Kafka's from log.retention.*.
+          std::string default_value = def.default_value;
+          if (def.name == "retention.ms") {
+            default_value = std::to_string(s.settings.default_retention_ms);
+          } else if (def.name == "retention.bytes") {
+            default_value = std::to_string(s.settings.default_retention_bytes);
+          }
+          out.configs.push_back(MakeEntry(def.name, is_default ? default_value : it->second,
                                           is_default,
                                           is_default ? kSourceDefault : kSourceDynamicTopic,
                                           def.type, def.documentation, false, req));
@@ -127,6 +134,7 @@ Task<DescribeConfigsResponse> HandleDescribeConfigs(KafkaServices& s, RequestCon
               {"min.insync.replicas", "1"},
               {"message.max.bytes", std::to_string(s.settings.max_message_bytes)},
               {"log.retention.ms", std::to_string(s.settings.default_retention_ms)},
+              {"log.retention.bytes", std::to_string(s.settings.default_retention_bytes)},
           };
           broker.insert(broker.end(), flags.begin(), flags.end());
           // Every live agent, including those without a Kafka listener (jobs only), which
