@@ -1,5 +1,6 @@
 #include "jobs/key_compaction.h"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 #include <map>
@@ -62,7 +63,12 @@ Result<std::vector<BatchVerdict>> CompactPartitionKeys(const std::vector<Partiti
       facts[b].push_back(std::move(f));
     }
   }
-  // Pass 2: what each batch keeps.
+  // Pass 2: what each batch keeps. A batch that does not decode may hold an older value of any
+  // key, so no tombstone after it goes.
+  int64_t tombstones_go_below = context.inputs_cover_below;
+  for (size_t b = 0; b < batches.size(); ++b) {
+    if (opaque[b]) tombstones_go_below = std::min(tombstones_go_below, batches[b].base_offset);
+  }
   const int64_t tombstone_cutoff = context.now_ms - context.delete_retention_ms;
   std::vector<BatchVerdict> verdicts(batches.size());
   for (size_t b = 0; b < batches.size(); ++b) {
@@ -76,7 +82,7 @@ Result<std::vector<BatchVerdict>> CompactPartitionKeys(const std::vector<Partiti
       bool kept = true;
       if (f.key) {
         if (latest[*f.key] > f.offset) kept = false;  // a later value of the key exists
-        if (f.tombstone && tombstones_expire && f.offset < context.inputs_cover_below) {
+        if (f.tombstone && tombstones_expire && f.offset < tombstones_go_below) {
           kept = false;
         }
       }

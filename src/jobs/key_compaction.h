@@ -7,7 +7,8 @@
 // with its own codec (record/batch_rewrite.h: offsets and timestamps unchanged); one that keeps
 // none disappears, except control batches and the batch ending at the high watermark, which are
 // copied whole (consumers step over the last offsets thanks to it, as Kafka keeps it). A batch
-// whose records do not decode is copied whole too, and its keys shadow nothing.
+// whose records do not decode is copied whole too: its keys shadow nothing, and since it may
+// hold an older value of any key, no tombstone after it is dropped.
 #pragma once
 
 #include <cstdint>

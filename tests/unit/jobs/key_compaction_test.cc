@@ -140,6 +140,32 @@ TEST(KeyCompactionPartitionTest, ABatchThatDoesNotDecodeIsCopiedAndShadowsNothin
   EXPECT_EQ((*verdicts)[2].action, BatchVerdict::Action::kCopy);
 }
 
+// A batch that does not decode may hold an older value of any key: a tombstone after it must stay,
+// however old and covered, or that value would come back for readers that can decode it.
+TEST(KeyCompactionPartitionTest, TombstonesAfterABatchThatDoesNotDecodeStay) {
+  BatchBuildOptions gzip;
+  gzip.codec = CompressionCodec::kGzip;
+  Bytes broken = BuildBatch(gzip, ToRecords({{"a", "old"}}, 1000));
+  broken[kBatchHeaderSize - 1] = 5;  // DecodeRecords refuses it
+  Bytes tombstones = BuildBatch({}, ToRecords({{"a", {}}, {"b", "1"}}, 1000));
+  Bytes tail = BuildBatch({}, ToRecords({{"c", "2"}}, 1000));
+  std::vector<PartitionBatch> batches = {{0, 1, ParseBatch(broken).value()},
+                                         {1, 2, ParseBatch(tombstones).value()},
+                                         {3, 1, ParseBatch(tail).value()}};
+  KeyCompactionContext context;
+  context.now_ms = 100000;
+  context.delete_retention_ms = 1000;
+  context.high_watermark = 4;
+  context.inputs_cover_below = 4;
+  auto verdicts = CompactPartitionKeys(batches, context);
+  ASSERT_TRUE(verdicts.ok()) << verdicts.status().ToString();
+  ASSERT_EQ(verdicts->size(), 3u);
+  EXPECT_EQ((*verdicts)[0].action, BatchVerdict::Action::kCopy);
+  EXPECT_EQ((*verdicts)[1].action, BatchVerdict::Action::kCopy);  // a=<null> still shadows a=old
+  EXPECT_EQ((*verdicts)[1].records_dropped, 0);
+  EXPECT_EQ((*verdicts)[2].action, BatchVerdict::Action::kCopy);
+}
+
 class KeyCompactionTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
