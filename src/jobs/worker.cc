@@ -88,7 +88,12 @@ Task<Result<std::vector<JobReport>>> Worker::RunOnce(int64_t now_ms, int32_t max
   auto claimed = co_await store_.ClaimJobs(owner_, max_jobs, now_ms, options_.job_lease.count());
   if (!claimed.ok()) co_return claimed.status();
   std::vector<JobReport> reports;
-  for (const auto& job : *claimed) reports.push_back(co_await Run(job, now_ms));
+  for (const auto& job : *claimed) {
+    // Jobs run one after another: each acts at its own start, not at the claim (a compaction
+    // behind a slow job would otherwise date its dead inputs early and shorten their grace).
+    const int64_t at = clock_ != nullptr ? std::max(now_ms, clock_->NowMs()) : now_ms;
+    reports.push_back(co_await Run(job, at));
+  }
   co_return reports;
 }
 

@@ -33,7 +33,8 @@ struct JobReport {
 
 class Worker {
  public:
-  // `clock` (optional) times the retry of a failed job; without it, from the claim time.
+  // `clock` (optional) gives each claimed job its start time and times the retry of a failed
+  // one; without it, both use the claim time.
   Worker(metadata::MetadataStore& store, storage::ObjectStore& objects, JobsOptions options,
          std::string owner, const Clock* clock = nullptr)
       : store_(store),

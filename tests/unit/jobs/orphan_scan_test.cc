@@ -238,6 +238,79 @@ TEST_P(OrphanScanTest, FailedJobIsReleasedWithABackoffNotItsWholeLease) {
   EXPECT_FALSE(Await(store().GetObject("01OUTPUT"))->has_value());
 }
 
+// A clock the test moves, and a bucket whose deletions take `delete_ms` of that clock (a slow
+// first job of a claim).
+class ManualClock : public Clock {
+ public:
+  int64_t NowMs() const override { return now_ms; }
+  int64_t now_ms = 0;
+};
+
+class SlowDeleteStore : public storage::ObjectStore {
+ public:
+  SlowDeleteStore(storage::ObjectStore& inner, ManualClock& clock, int64_t delete_ms)
+      : inner_(inner), clock_(clock), delete_ms_(delete_ms) {}
+  Task<Status> Put(std::string key, Bytes data) override {
+    return inner_.Put(std::move(key), std::move(data));
+  }
+  Task<Result<Bytes>> Get(std::string key, uint64_t offset, uint64_t length) override {
+    return inner_.Get(std::move(key), offset, length);
+  }
+  Task<Result<storage::ListPage>> List(std::string prefix, std::string token, int max) override {
+    return inner_.List(std::move(prefix), std::move(token), max);
+  }
+  Task<Status> Delete(std::vector<std::string> keys) override {
+    clock_.now_ms += delete_ms_;
+    return inner_.Delete(std::move(keys));
+  }
+  std::string Describe() const override { return inner_.Describe(); }
+
+ private:
+  storage::ObjectStore& inner_;
+  ManualClock& clock_;
+  int64_t delete_ms_;
+};
+
+// Jobs of one claim run one after another: a later one must not act at the claim's time, or the
+// objects it makes dead are dated minutes early and leave the bucket before their grace period.
+TEST_P(OrphanScanTest, EachJobOfAClaimRunsAtItsOwnTime) {
+  constexpr int64_t kSlow = 4 * 60'000;
+  f_->CreateTopic("gone", 1);
+  f_->ProduceObject({{"gone", 0, 1}});
+  ASSERT_TRUE(Await(store().AdvanceLogStartOffset("gone", 0, -1, kT0 - 600'000)).ok());
+  f_->CreateTopic("t", 1);
+  const std::string a = f_->ProduceObject({{"t", 0, 1}});
+  const std::string b = f_->ProduceObject({{"t", 0, 1}});
+  CompactionJob job;
+  job.output_level = 1;
+  job.output_object_id = "01OUTPUT";
+  job.inputs = {{a, kPrefix + a}, {b, kPrefix + b}};
+  ASSERT_TRUE(Await(store().EnqueueJobs({{kDeletionJobId, kDeletionKind, ""}}, kT0 - 1)).ok());
+  ASSERT_TRUE(
+      Await(store().EnqueueJobs(
+                {{CompactionJobId("01OUTPUT"), kCompactionKind, EncodeCompactionJob(job)}}, kT0))
+          .ok());
+
+  ManualClock clock;
+  clock.now_ms = kT0;
+  SlowDeleteStore slow(f_->objects(), clock, kSlow);
+  Worker worker(store(), slow, options_, "w", &clock);
+  auto reports = Await(worker.RunOnce(kT0, 4));
+  ASSERT_TRUE(reports.ok());
+  ASSERT_EQ(reports->size(), 2u);
+  EXPECT_EQ((*reports)[0].kind, kDeletionKind);
+  for (const auto& r : *reports) EXPECT_TRUE(r.status.ok()) << r.status.ToString();
+  // The compaction ran after the slow deletion: its inputs died then, not at the claim.
+  for (const std::string& input : {a, b}) {
+    auto object = Await(store().GetObject(input));
+    ASSERT_TRUE(object.ok() && object->has_value());
+    EXPECT_EQ((*object)->dead_since_ms, kT0 + kSlow) << input;
+  }
+  auto output = Await(store().GetObject("01OUTPUT"));
+  ASSERT_TRUE(output.ok() && output->has_value());
+  EXPECT_EQ((*output)->created_ms, kT0 + kSlow);
+}
+
 TEST_P(OrphanScanTest, GuardFailsOutputsThatTookTooLongAndRemovesThem) {
   GuardedOutputStore quick(f_->objects(), std::chrono::hours(1), std::chrono::milliseconds(0),
                            nullptr);
