@@ -85,6 +85,10 @@ class KafkaServer::Connection : public std::enable_shared_from_this<Connection> 
             if (e) self->Close();  // a handler bug must not leave the client hanging
             self->progress_.Notify();
           });
+      // A throttled client: read nothing more until its pause ends (the writer keeps answering).
+      while (!closed_ && std::chrono::steady_clock::now() < info_.control->pause_reads_until()) {
+        co_await progress_.WaitUntil(info_.control->pause_reads_until());
+      }
       // Back-pressure: stop reading while too many requests are outstanding.
       while (!closed_ &&
              (slots_.size() >= server_.options_.max_in_flight_per_connection ||
@@ -199,6 +203,7 @@ Task<void> KafkaServer::AcceptLoop() {
     socket.set_option(tcp::no_delay(true), ec);
     ConnectionInfo info;
     info.id = next_connection_id_++;
+    info.control = std::make_shared<ConnectionControl>();
     auto remote = socket.remote_endpoint(ec);
     if (!ec) info.peer = remote.address().to_string() + ":" + std::to_string(remote.port());
     counters_.connections_accepted++;

@@ -17,9 +17,26 @@
 
 namespace sluice::network {
 
+// What a handler may ask of the connection a request came on.
+class ConnectionControl {
+ public:
+  // Reads no further request from this connection before `until`: Kafka mutes a throttled
+  // client's channel the same way (KIP-219), which slows clients that pipeline requests or ignore
+  // throttle_time_ms.
+  void PauseReadsUntil(std::chrono::steady_clock::time_point until) {
+    if (until > pause_reads_until_) pause_reads_until_ = until;
+  }
+  std::chrono::steady_clock::time_point pause_reads_until() const { return pause_reads_until_; }
+
+ private:
+  std::chrono::steady_clock::time_point pause_reads_until_{};
+};
+
 struct ConnectionInfo {
   uint64_t id = 0;
   std::string peer;  // "ip:port"
+  // Null for requests that did not come on a client connection (forwarded by another agent).
+  std::shared_ptr<ConnectionControl> control;
 };
 
 // The remaining work of an admitted request; yields the response frame body (without the 4-byte

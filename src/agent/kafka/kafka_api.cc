@@ -186,6 +186,7 @@ Task<Result<network::ResponseTask>> KafkaApi::AdmitRequest(
   ctx.client_id = header.client_id.value_or("");
   ctx.connection_id = connection.id;
   ctx.client_host = connection.peer;
+  ctx.connection = connection.control;
   ctx.forwarded = forwarded;
   requests_.WithLabels({std::string(api->name)}).Inc();
 

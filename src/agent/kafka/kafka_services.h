@@ -14,6 +14,7 @@
 #include "agent/topic_cache.h"
 #include "common/clock.h"
 #include "metadata/metadata_store.h"
+#include "network/kafka_server.h"
 
 namespace sluice::agent {
 
@@ -59,6 +60,8 @@ struct RequestContext {
   std::string client_id;
   uint64_t connection_id = 0;
   std::string client_host;  // the peer's "ip:port" (the original client's, when forwarded)
+  // The client connection (null when forwarded): a throttled request pauses its reads.
+  std::shared_ptr<network::ConnectionControl> connection;
   // Forwarded by another agent (POST /v1/internal/kafka): answered here, never forwarded again.
   bool forwarded = false;
   // Single-group APIs: this agent owns the request's group (set before the handler runs); when

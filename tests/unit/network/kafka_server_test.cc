@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "common/asio.h"
@@ -15,12 +16,21 @@ namespace {
 using tcp = asio::ip::tcp;
 
 // Echoes each frame back after a delay named by its first byte (in ms), so later requests can
-// finish first; a frame starting with 0xFF gets no response; 0xEE is refused (closes).
+// finish first; a frame starting with 0xFF gets no response; 0xEE is refused (closes); a second
+// byte 0xAA pauses the connection's reads for kPause. Admission times are recorded.
 class EchoHandler : public KafkaRequestHandler {
  public:
+  static constexpr std::chrono::milliseconds kPause{300};
   explicit EchoHandler(asio::any_io_executor ex) : ex_(ex) {}
-  Task<Result<ResponseTask>> Admit(const ConnectionInfo&, Bytes frame) override {
+  Task<Result<ResponseTask>> Admit(const ConnectionInfo& connection, Bytes frame) override {
+    {
+      std::lock_guard lock(mu_);
+      admitted_at_.push_back(std::chrono::steady_clock::now());
+    }
     if (frame[0] == 0xEE) co_return Status::InvalidArgument("refused");
+    if (frame[1] == 0xAA) {
+      connection.control->PauseReadsUntil(std::chrono::steady_clock::now() + kPause);
+    }
     co_return [](asio::any_io_executor ex, Bytes frame) -> ResponseTask {
       if (frame[0] == 0xFF) co_return std::nullopt;
       asio::steady_timer timer(ex, std::chrono::milliseconds(frame[0]));
@@ -29,8 +39,15 @@ class EchoHandler : public KafkaRequestHandler {
     }(ex_, std::move(frame));
   }
 
+  std::vector<std::chrono::steady_clock::time_point> admitted_at() {
+    std::lock_guard lock(mu_);
+    return admitted_at_;
+  }
+
  private:
   asio::any_io_executor ex_;
+  std::mutex mu_;
+  std::vector<std::chrono::steady_clock::time_point> admitted_at_;
 };
 
 class KafkaServerTest : public ::testing::Test {
@@ -94,6 +111,23 @@ TEST_F(KafkaServerTest, PipelinedResponsesComeBackInRequestOrder) {
   EXPECT_EQ(ReadFrame(s), Frame(60, 1));
   EXPECT_EQ(ReadFrame(s), Frame(1, 2));
   EXPECT_EQ(ReadFrame(s), Frame(30, 3));
+}
+
+// A throttled request (KIP-219) pauses its connection: the request pipelined behind it is not
+// admitted before the pause ends, while the throttled request's answer is still written.
+TEST_F(KafkaServerTest, PausedReadsHoldBackTheNextRequest) {
+  auto s = Connect();
+  SendFrame(s, Frame(1, 0xAA));
+  SendFrame(s, Frame(1, 2));
+  EXPECT_EQ(ReadFrame(s), Frame(1, 0xAA));
+  EXPECT_EQ(ReadFrame(s), Frame(1, 2));
+  auto times = handler_->admitted_at();
+  ASSERT_EQ(times.size(), 2u);
+  EXPECT_GE(times[1] - times[0], EchoHandler::kPause);
+  // Another connection is not paused.
+  auto other = Connect();
+  SendFrame(other, Frame(1, 3));
+  EXPECT_EQ(ReadFrame(other), Frame(1, 3));
 }
 
 // Graceful shutdown: after StopAccepting an open connection is still served, including a

@@ -11,6 +11,9 @@ namespace sluice::agent {
 
 namespace {
 
+// From this Produce version on, clients wait throttle_time_ms themselves (KIP-219).
+constexpr int16_t kClientSideThrottleVersion = 6;
+
 struct PartitionSlot {
   size_t topic_index = 0;
   int32_t partition = 0;
@@ -155,6 +158,12 @@ Task<Result<network::ResponseTask>> AdmitProduce(KafkaServices& s, RequestContex
   // Compaction far behind (docs/jobs.md "Backlog"): refuse before anything is buffered, with an
   // error every client retries, or hold the answer a while.
   const BacklogDecision backlog = s.backlog ? s.backlog->Admit() : BacklogDecision{};
+  if (backlog.throttle.count() > 0 && ctx.connection &&
+      (ctx.api_version >= kClientSideThrottleVersion || req.acks == 0)) {
+    // Answers that are not held (KIP-219, or acks=0 with no answer at all) still slow the
+    // client: its connection reads nothing more for the throttle time.
+    ctx.connection->PauseReadsUntil(std::chrono::steady_clock::now() + backlog.throttle);
+  }
 
   for (size_t ti = 0; ti < req.topic_data.size(); ++ti) {
     const auto& topic_data = req.topic_data[ti];
@@ -218,13 +227,16 @@ Task<Result<network::ResponseTask>> AdmitProduce(KafkaServices& s, RequestContex
       }
     }
     ProduceResponse response = BuildResponse(req, slots, outcome.ok() ? &*outcome : nullptr);
-    if (throttle.count() > 0) {
-      // Throttled: the answer is held (clients that ignore throttle_time_ms slow down too) and
-      // says how long, as a Kafka broker over its quota does.
+    if (throttle.count() > 0 && ctx.api_version < kClientSideThrottleVersion) {
+      // Throttled, before KIP-219: the answer is held and says how long, as Kafka does.
       response.throttle_time_ms = static_cast<int32_t>(throttle.count());
       asio::steady_timer hold(co_await asio::this_coro::executor, throttle);
       boost::system::error_code ec;
       co_await hold.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    } else if (throttle.count() > 0) {
+      // KIP-219: answered at once; the client waits throttle_time_ms itself and the connection
+      // reads nothing more meanwhile (paused at admission), as Kafka mutes the channel.
+      response.throttle_time_ms = static_cast<int32_t>(throttle.count());
     }
     co_return EncodeResponse(ctx, response);
   }(ctx, std::move(req), std::move(slots), std::move(done), backlog.throttle);
