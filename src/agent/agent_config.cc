@@ -166,9 +166,9 @@ Result<AgentConfig> ParseAgentConfig(const std::vector<std::string>& args, const
   flags.Bytes("backlogRefuseBytes", &c.backlog_refuse_bytes, 40LL << 30, 0, 1LL << 60,
               "Bytes of uncompacted objects at which produce is refused (0: no limit)");
   flags.Duration("backlogMaxThrottle", &c.backlog_max_throttle, seconds(1),
-                 std::chrono::nanoseconds(0), seconds(30),
-                 "Delay of a produce answer near the refuse limit (a tenth of it at the throttle "
-                 "limit), also reported as throttle_time_ms");
+                 std::chrono::nanoseconds(0), seconds(10),
+                 "Throttle time of a produce request near the refuse limit (a tenth of it at the "
+                 "throttle limit); at most 10s, well below clients' 30s request timeout");
   flags.Duration("groupInitialRebalanceDelay", &c.group_initial_rebalance_delay, seconds(3),
                  std::chrono::nanoseconds(0), minutes(5),
                  "How long a new consumer group waits for more members before its first "

@@ -239,6 +239,8 @@ TEST(AgentConfigTest, BacklogLimits) {
   EXPECT_TRUE(Contains(bytes.status().message(), "-backlogThrottleBytes"))
       << bytes.status().message();
   EXPECT_FALSE(Parse({"-backlogRefuseObjects=-1"}).ok());
+  // A held answer must stay well below the clients' request timeout (30 s by default).
+  EXPECT_FALSE(Parse({"-backlogMaxThrottle=30s"}).ok());
   auto help = Parse({"-help"});
   ASSERT_TRUE(help.ok());
   EXPECT_TRUE(Contains(help->usage, "-backlogRefuseObjects int")) << help->usage;
