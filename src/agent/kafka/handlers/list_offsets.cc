@@ -1,5 +1,7 @@
 // ListOffsets: earliest (-2), latest (-1), max timestamp (-3) and by timestamp. Timestamp lookups
 // find the batch in the index, then the exact record inside it.
+#include <algorithm>
+
 #include "agent/kafka/handlers/handlers.h"
 #include "record/record_batch.h"
 
@@ -17,25 +19,35 @@ struct Found {
 };
 
 // Decodes the batch at `offset` and picks a record: the first with timestamp >= target, or (for
-// max timestamp) the first with the largest timestamp.
+// max timestamp) the first with the largest timestamp. A batch re-encoded by key compaction keeps
+// its maxTimestamp (as does the index) while the records that carried it may be gone: then the
+// first record at or after `target` is in a later batch, so the search goes on up to `end`.
 Task<Result<Found>> FindInBatch(KafkaServices& s, const std::string& topic, int32_t partition,
-                                int64_t batch_offset, int64_t target, bool want_max) {
-  auto bytes = co_await s.reader.ReadBatchAt(topic, partition, batch_offset);
-  if (!bytes.ok()) co_return bytes.status();
-  auto batches = SplitBatches(*bytes);
-  if (!batches.ok()) co_return batches.status();
+                                int64_t batch_offset, int64_t target, bool want_max, int64_t end) {
   Found best;
-  for (const auto& batch : *batches) {
-    auto records = DecodeRecords(batch);
-    if (!records.ok()) co_return records.status();
-    for (const auto& record : *records) {
-      if (record.offset < batch_offset) continue;
-      if (want_max) {
-        if (record.timestamp > best.timestamp) best = {record.offset, record.timestamp};
-      } else if (record.timestamp >= target) {
-        co_return Found{record.offset, record.timestamp};
+  int64_t at = batch_offset;
+  while (at < end) {
+    auto bytes = co_await s.reader.ReadBatchAt(topic, partition, at);
+    if (!bytes.ok()) co_return bytes.status();
+    auto batches = SplitBatches(*bytes);
+    if (!batches.ok()) co_return batches.status();
+    if (batches->empty()) break;
+    int64_t next = at;
+    for (const auto& batch : *batches) {
+      auto records = DecodeRecords(batch);
+      if (!records.ok()) co_return records.status();
+      for (const auto& record : *records) {
+        if (record.offset < batch_offset) continue;
+        if (want_max) {
+          if (record.timestamp > best.timestamp) best = {record.offset, record.timestamp};
+        } else if (record.timestamp >= target) {
+          co_return Found{record.offset, record.timestamp};
+        }
       }
+      next = std::max(next, batch.header.base_offset + batch.header.last_offset_delta + 1);
     }
+    if (want_max || next <= at) break;
+    at = next;
   }
   co_return best;
 }
@@ -81,7 +93,7 @@ Task<ListOffsetsResponse> HandleListOffsets(KafkaServices& s, RequestContext ctx
             out.error_code = Code(ErrorCode::kNotLeaderOrFollower);
           } else if (batch->has_value()) {
             auto exact = co_await FindInBatch(s, topic.name, p.partition_index, (*batch)->first,
-                                              p.timestamp, want_max);
+                                              p.timestamp, want_max, offsets->high_watermark);
             if (exact.ok()) {
               found = *exact;
             } else {
