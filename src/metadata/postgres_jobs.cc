@@ -284,6 +284,20 @@ Task<Result<CompactionOutcome>> PostgresMetadataStore::CommitCompaction(Compacti
                                        {ByteView(topics[topic]->id), partition})
                                    .status());
       }
+      // A source row that is gone from its input but indexed elsewhere was moved by another
+      // compaction that shared the input: what this job dropped (compacted topics) assumed those
+      // records were its own, so the swap fails and the retry decides again.
+      auto conflict_if_moved = [&](const TopicRow& topic, const std::string& name,
+                                   int32_t partition, int64_t base_offset) -> Status {
+        SLUICE_ASSIGN_OR_RETURN(
+            PgResult elsewhere,
+            db.Exec("SELECT 1 FROM chunks WHERE topic_id = $1 AND partition_id = $2 AND "
+                    "base_offset = $3",
+                    {ByteView(topic.id), partition, base_offset}));
+        if (elsewhere.rows() == 0) return Status::Ok();
+        return Status::Conflict("chunk " + name + "-" + std::to_string(partition) + "@" +
+                                std::to_string(base_offset) + " was moved by another compaction");
+      };
       for (const MovedChunk& m : c.chunks) {
         const auto& topic = topics[m.topic];
         if (!topic) continue;  // deleted meanwhile: its rows are gone already
@@ -296,6 +310,9 @@ Task<Result<CompactionOutcome>> PostgresMetadataStore::CommitCompaction(Compacti
                     {ByteView(topic->id), m.partition, m.base_offset, m.source_object_id,
                      c.output_object_id, static_cast<int64_t>(m.byte_offset),
                      static_cast<int64_t>(m.byte_length), m.record_count}));
+        if (moved.affected() == 0) {
+          SLUICE_RETURN_IF_ERROR(conflict_if_moved(*topic, m.topic, m.partition, m.base_offset));
+        }
         outcome.chunks_moved += static_cast<int32_t>(moved.affected());
       }
       // Chunks whose records were all compacted away lose their index row.
@@ -307,6 +324,9 @@ Task<Result<CompactionOutcome>> PostgresMetadataStore::CommitCompaction(Compacti
             db.Exec("DELETE FROM chunks WHERE topic_id = $1 AND partition_id = $2 AND "
                     "base_offset = $3 AND object_id = $4",
                     {ByteView(topic->id), d.partition, d.base_offset, d.source_object_id}));
+        if (dropped.affected() == 0) {
+          SLUICE_RETURN_IF_ERROR(conflict_if_moved(*topic, d.topic, d.partition, d.base_offset));
+        }
         outcome.chunks_dropped += static_cast<int32_t>(dropped.affected());
       }
       for (const std::string& input : inputs) {

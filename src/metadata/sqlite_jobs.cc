@@ -243,6 +243,20 @@ Task<Result<CompactionOutcome>> SqliteMetadataStore::CommitCompaction(Compaction
                                  .Run());
       outcome.committed_key = c.output_object_key;
       const std::set<std::string> inputs(c.input_object_ids.begin(), c.input_object_ids.end());
+      // A source row that is gone from its input but indexed elsewhere was moved by another
+      // compaction that shared the input: what this job dropped (compacted topics) assumed those
+      // records were its own, so the swap fails and the retry decides again.
+      auto conflict_if_moved = [&](const TopicRow& topic, const std::string& name,
+                                   int32_t partition, int64_t base_offset) -> Status {
+        SLUICE_ASSIGN_OR_RETURN(Statement st,
+                                db_->Prepare("SELECT 1 FROM chunks WHERE topic_id = ?1 AND "
+                                             "partition_id = ?2 AND base_offset = ?3"));
+        st.Bind(1, ByteView(topic.id)).Bind(2, partition).Bind(3, base_offset);
+        SLUICE_ASSIGN_OR_RETURN(bool elsewhere, st.Step());
+        if (!elsewhere) return Status::Ok();
+        return Status::Conflict("chunk " + name + "-" + std::to_string(partition) + "@" +
+                                std::to_string(base_offset) + " was moved by another compaction");
+      };
       for (const MovedChunk& m : c.chunks) {
         if (!inputs.contains(m.source_object_id)) {
           return Status::InvalidArgument("moved chunk from " + m.source_object_id +
@@ -263,7 +277,10 @@ Task<Result<CompactionOutcome>> SqliteMetadataStore::CommitCompaction(Compaction
             .Bind(7, static_cast<int64_t>(m.byte_length))
             .Bind(8, m.record_count);
         SLUICE_ASSIGN_OR_RETURN(bool moved, move.Step());
-        if (!moved) continue;
+        if (!moved) {
+          SLUICE_RETURN_IF_ERROR(conflict_if_moved(*topic, m.topic, m.partition, m.base_offset));
+          continue;
+        }
         outcome.chunks_moved++;
       }
       // Chunks whose records were all compacted away lose their index row.
@@ -281,6 +298,8 @@ Task<Result<CompactionOutcome>> SqliteMetadataStore::CommitCompaction(Compaction
         drop.Bind(1, ByteView(topic->id)).Bind(2, d.partition).Bind(3, d.base_offset);
         drop.Bind(4, d.source_object_id);
         SLUICE_ASSIGN_OR_RETURN(bool dropped, drop.Step());
+        if (!dropped)
+          SLUICE_RETURN_IF_ERROR(conflict_if_moved(*topic, d.topic, d.partition, d.base_offset));
         if (dropped) outcome.chunks_dropped++;
       }
       for (const std::string& input : inputs) {

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "common/ulid.h"
 #include "jobs/compaction.h"
 #include "jobs_fixture.h"
@@ -337,6 +339,72 @@ TEST_P(KeyCompactionTest, TheBatchAtTheHighWatermarkStaysEvenWhenEmptied) {
   EXPECT_EQ(stats.batches_dropped, 1);
   // A consumer still steps to the high watermark through it.
   EXPECT_EQ(Records("c"), (std::map<int64_t, std::string>{{1, "k1=<null>"}}));
+}
+
+// A bucket that runs `hook` before each PUT: stages another compaction between a job's reads
+// and its swap.
+class HookedPutStore : public storage::ObjectStore {
+ public:
+  HookedPutStore(storage::ObjectStore& inner, std::function<Task<void>()> hook)
+      : inner_(inner), hook_(std::move(hook)) {}
+  Task<Status> Put(std::string key, Bytes data) override {
+    if (hook_) {
+      auto hook = std::move(hook_);
+      hook_ = nullptr;
+      co_await hook();
+    }
+    co_return co_await inner_.Put(std::move(key), std::move(data));
+  }
+  Task<Result<Bytes>> Get(std::string key, uint64_t offset, uint64_t length) override {
+    return inner_.Get(std::move(key), offset, length);
+  }
+  Task<Result<storage::ListPage>> List(std::string prefix, std::string token, int max) override {
+    return inner_.List(std::move(prefix), std::move(token), max);
+  }
+  Task<Status> Delete(std::vector<std::string> keys) override {
+    return inner_.Delete(std::move(keys));
+  }
+  std::string Describe() const override { return inner_.Describe(); }
+
+ private:
+  storage::ObjectStore& inner_;
+  std::function<Task<void>()> hook_;
+};
+
+// Two jobs that share an input (two planners for a moment): the first moves the shared input's
+// old value k1=v elsewhere while the second, which saw k1's expired tombstone and every older
+// batch among its inputs, decided to drop both. The second swap must not drop the tombstone
+// while k1=v survives in the first job's output: it fails, and its retry keeps the tombstone.
+TEST_P(KeyCompactionTest, ASwapWhoseInputsAnotherJobMovedMeanwhileFails) {
+  const std::string a = Produce("c", {{"k1", "v"}}, 1000);  // 0
+  const std::string t = Produce("c", {{"k1", {}}}, 1000);   // 1: old tombstone
+  const std::string x = Produce("c", {{"k9", "x"}}, 1000);  // 2
+  std::map<std::string, std::string> keys;
+  for (const auto& o : f_->LiveObjects()) keys[o.object_id] = o.object_key;
+  CompactionJob first;
+  first.output_level = 1;
+  first.output_object_id = ids_.Next(9000);
+  first.inputs = {{a, keys[a]}, {x, keys[x]}};
+  CompactionJob second;
+  second.output_level = 1;
+  second.output_object_id = ids_.Next(9001);
+  second.inputs = {{a, keys[a]}, {t, keys[t]}, {x, keys[x]}};
+
+  HookedPutStore staged(f_->objects(), [&]() -> Task<void> {
+    auto ran = co_await RunCompaction(first, 1, testing::kPrefix, f_->store(), f_->objects(), 9000);
+    EXPECT_TRUE(ran.ok()) << ran.status().ToString();
+  });
+  auto raced = Await(RunCompaction(second, 1, testing::kPrefix, f_->store(), staged, 9000));
+  EXPECT_FALSE(raced.ok()) << "the swap went through on inputs another job had moved";
+  // Whatever happened, k1 must still read as deleted: its tombstone follows k1=v.
+  auto served = Records("c");
+  if (served.contains(0)) EXPECT_EQ(served[1], "k1=<null>");
+  // The retry sees where the chunks are now and keeps the tombstone.
+  auto retried =
+      Await(RunCompaction(second, 2, testing::kPrefix, f_->store(), f_->objects(), 9000));
+  ASSERT_TRUE(retried.ok()) << retried.status().ToString();
+  EXPECT_EQ(Records("c"),
+            (std::map<int64_t, std::string>{{0, "k1=v"}, {1, "k1=<null>"}, {2, "k9=x"}}));
 }
 
 INSTANTIATE_TEST_SUITE_P(BackEnds, KeyCompactionTest, ::testing::Values(false, true),
