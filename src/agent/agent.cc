@@ -435,6 +435,13 @@ void Agent::Impl::StartJobs() {
   options.job_lease = duration_cast<milliseconds>(config_.job_lease_duration);
   options.orphan_scan_interval = duration_cast<milliseconds>(config_.orphan_scan_interval);
   options.orphan_safety_age = duration_cast<milliseconds>(config_.orphan_safety_age);
+  if (options.orphan_safety_age < std::chrono::minutes(10)) {
+    // A produce flush retries its commit with the same object; an orphan scan this eager could
+    // delete an object whose commit then succeeds, losing acknowledged records.
+    logger_.Warn(
+        "-orphanSafetyAge is below 10m: for tests only; the orphan scan may delete "
+        "objects whose commit is still being retried");
+  }
   options.fault_compaction_delay = duration_cast<milliseconds>(config_.fault_compaction_delay);
   if (options.fault_compaction_delay.count() > 0) {
     logger_.Warn("fault injection is on: -faultCompactionDelay is for tests only");
