@@ -44,15 +44,6 @@ DROPPED = "sluice_jobs_compaction_records_dropped_total"
 CODEC_NAMES = {0: "none", 1: "gzip", 2: "snappy", 3: "lz4", 4: "zstd"}
 
 
-def crc32c(data):
-    crc = 0xFFFFFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    return crc ^ 0xFFFFFFFF
-
-
 def rewritten_codecs(port):
     """Codecs of the served batches that hold fewer records than offsets (re-encoded ones);
     every batch's CRC-32C is checked on the way."""
@@ -74,7 +65,7 @@ def rewritten_codecs(port):
                     batch = records[pos:pos + 12 + length]
                     check(base >= offset, f"batch at {base} below the fetch offset {offset}")
                     crc, attributes, last_delta = struct.unpack_from(">Ihi", batch, 17)
-                    check(crc32c(batch[21:]) == crc, f"CRC of the batch at {p}/{base}")
+                    check(wire.crc32c(batch[21:]) == crc, f"CRC of the batch at {p}/{base}")
                     count = struct.unpack_from(">i", batch, 57)[0]
                     if count < last_delta + 1:
                         codecs.add(CODEC_NAMES[attributes & 7])

@@ -32,15 +32,6 @@ COUNT = 300
 BASE_TS = 1_720_000_000_000
 
 
-def crc32c(data):
-    crc = 0xFFFFFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    return crc ^ 0xFFFFFFFF
-
-
 def value_of(tag, i):
     return f"{tag}-value-{i}-".encode() + b"compressible payload " * 20  # codecs really shrink it
 
@@ -79,7 +70,7 @@ def stored_codecs(agent, topic):
                 batch = records[pos:pos + 12 + length]
                 check(batch[16] == 2, f"{topic}: stored batch magic {batch[16]}")
                 crc, attributes, last_delta = struct.unpack_from(">Ihi", batch, 17)
-                check(crc32c(batch[21:]) == crc, f"{topic}: CRC of the batch at {base}")
+                check(wire.crc32c(batch[21:]) == crc, f"{topic}: CRC of the batch at {base}")
                 check(base == offset, f"{topic}: batch at {base}, expected {offset}")
                 codecs.add(attributes & 7)
                 offset = base + last_delta + 1

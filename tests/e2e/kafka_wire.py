@@ -108,3 +108,13 @@ class Reader:
 
     def at_end(self):
         return self.pos == len(self.data)
+
+
+def crc32c(data):
+    """CRC-32C (Castagnoli) of a record batch from its attributes on, as Kafka checks it."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
