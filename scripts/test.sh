@@ -37,14 +37,18 @@ configure() {  # configure <build dir> <cmake args...>
   }
 }
 
-# Builds a per-directory target such as tests/all when the generator defines it, else everything.
+# Builds the per-directory target <folder>/all (e.g. fuzz/all) that Ninja defines for every
+# source folder. The target list is read whole before searching it: `ninja ... | grep -q` under
+# pipefail failed whenever grep quit early and ninja died of SIGPIPE, and the fallback then built
+# the whole tree with the wrong compiler.
 build_dir_target() {  # build_dir_target <build dir> <folder>
-  local dir="$1" folder="$2"
-  if ninja -C "$dir" -t targets all 2>/dev/null | grep -q "^$folder/all:"; then
-    cmake --build "$dir" --target "$folder/all" -j "$JOBS"
-  else
-    cmake --build "$dir" -j "$JOBS"
+  local dir="$1" folder="$2" targets
+  targets="$(ninja -C "$dir" -t targets all 2>/dev/null)" || return 1
+  if ! grep -q "^$folder/all:" <<<"$targets"; then
+    echo "no target $folder/all in $dir"
+    return 1
   fi
+  cmake --build "$dir" --target "$folder/all" -j "$JOBS"
 }
 
 # One build serves every test: -O1 with AddressSanitizer and UBSan, so unit tests AND the agents
