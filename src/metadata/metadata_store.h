@@ -14,6 +14,7 @@
 
 #include "common/asio.h"
 #include "common/status.h"
+#include "metadata/txn_types.h"
 
 namespace sluice::metadata {
 
@@ -32,6 +33,10 @@ struct PartitionInfo {
   int32_t partition = 0;
   int64_t log_start_offset = 0;
   int64_t high_watermark = 0;
+  // First offset a read_committed consumer may not read yet: the lowest first offset of the
+  // open transactions on the partition, else the high watermark.
+  int64_t last_stable_offset = 0;
+  int64_t last_abort_offset = -1;  // offset of the partition's newest ABORT marker, -1 if none
 };
 
 // One partition's chunk inside a segment object, as the produce path hands it to the commit.
@@ -48,6 +53,9 @@ struct ChunkToCommit {
   int64_t producer_id = -1;
   int16_t producer_epoch = -1;
   int32_t base_sequence = -1;
+  // The batch belongs to a transaction (attribute bit 4): accepted only while the producer's
+  // transaction is Ongoing with the partition added (docs/design-transactions.md §6).
+  bool transactional = false;
 };
 
 struct CommitRequest {
@@ -66,6 +74,7 @@ struct ChunkOutcome {
   int64_t log_append_time_ms = -1;
   int64_t log_start_offset = 0;
   bool duplicate = false;  // an earlier identical batch; base_offset is the original one
+  int64_t last_stable_offset = -1;  // the partition's LSO after the commit (-1: unknown)
 };
 
 struct CommitResult {
@@ -73,6 +82,7 @@ struct CommitResult {
 };
 
 // A chunk as indexed: where the batch with offsets [base_offset, base_offset+offset_count) lives.
+// A transaction marker has no object: `marker` is set, object_key is empty and offset_count 1.
 struct IndexedChunk {
   std::string object_key;
   uint64_t byte_offset = 0;
@@ -82,6 +92,7 @@ struct IndexedChunk {
   int32_t record_count = 0;
   int64_t first_timestamp = -1;
   int64_t max_timestamp = -1;
+  std::optional<TxnMarker> marker;
 };
 
 struct ProducerIdAllocation {
@@ -341,6 +352,56 @@ class MetadataStore {
                                                       int64_t offset, int64_t now_ms);
   // The backlog in one read, ages taken at now_ms (the caller's wall clock).
   virtual Task<Result<BacklogStats>> GetBacklogStats(int64_t now_ms);
+
+  // --- Transactions (KIP-98, docs/design-transactions.md) ---------------------------------------
+  // Every call is one store transaction and safe to repeat; coordinator decisions are Kafka error
+  // codes in the result, a Status error means the store failed. Any agent may call them: the
+  // store serialises a transactional id's changes.
+  //
+  // InitProducerId with a transactional id: creates the id (epoch 0) or bumps its epoch (a new
+  // producer id when the epoch would pass 32766), aborting an Ongoing transaction first (its
+  // markers in the result, staged offsets dropped). State becomes Empty.
+  virtual Task<Result<InitTxnProducerResult>> InitTransactionalProducer(
+      InitTxnProducerRequest request, int64_t now_ms);
+  // Adds partitions (all or nothing: an unknown one gets UNKNOWN_TOPIC_OR_PARTITION, the others
+  // OPERATION_NOT_ATTEMPTED). Starts the transaction (Ongoing, deadline = now + timeout) when it
+  // is not Ongoing. One error code per partition, in the order given.
+  virtual Task<Result<std::vector<int16_t>>> AddPartitionsToTxn(
+      TxnProducer producer, std::vector<std::pair<std::string, int32_t>> partitions,
+      int64_t now_ms);
+  // AddOffsetsToTxn: records the group (starting the transaction like AddPartitionsToTxn).
+  virtual Task<Result<int16_t>> AddGroupToTxn(TxnProducer producer, std::string group,
+                                              int64_t now_ms);
+  // TxnOffsetCommit: stages offsets that EndTransaction(commit) makes visible.
+  virtual Task<Result<int16_t>> StageTxnOffsets(
+      TxnProducer producer, std::string group,
+      std::vector<std::tuple<std::string, int32_t, CommittedOffset>> offsets, int64_t now_ms);
+  // EndTxn: writes a COMMIT or ABORT marker on every partition the transaction wrote to (at the
+  // high watermark), moves (commit) or drops (abort) staged offsets; state Complete*. A repeat
+  // with the same result is a success that writes nothing.
+  virtual Task<Result<EndTxnResult>> EndTransaction(TxnProducer producer, bool commit,
+                                                    int64_t now_ms);
+  // Aborts up to `limit` Ongoing transactions whose deadline is at or before now_ms, bumping each
+  // producer's epoch so the timed-out producer is fenced.
+  virtual Task<Result<std::vector<ExpiredTxnAbort>>> AbortExpiredTransactions(int64_t now_ms,
+                                                                              int32_t limit);
+  // One description per id, in the order given (unknown ids: TRANSACTIONAL_ID_NOT_FOUND).
+  virtual Task<Result<std::vector<TxnDescription>>> DescribeTransactions(
+      std::vector<std::string> transactional_ids);
+  virtual Task<Result<std::vector<TxnListing>>> ListTransactions();
+  // Aborted transactions of the partition whose ABORT marker is at or after from_offset and whose
+  // first offset is at or before to_offset, sorted by first offset (Fetch read_committed).
+  virtual Task<Result<std::vector<AbortedTxn>>> FindAbortedTransactions(std::string topic,
+                                                                        int32_t partition,
+                                                                        int64_t from_offset,
+                                                                        int64_t to_offset);
+  // The subset of `partitions` (topic, partition) for which an open transaction staged offsets
+  // of `group` (OffsetFetch require_stable answers UNSTABLE_OFFSET_COMMIT for them).
+  virtual Task<Result<std::vector<std::pair<std::string, int32_t>>>> PendingTxnOffsets(
+      std::string group, std::vector<std::pair<std::string, int32_t>> partitions);
+  // Forgets transactional ids that are not Ongoing and were last used before idle_before_ms
+  // (Kafka's transactional.id.expiration.ms). Returns how many.
+  virtual Task<Result<int32_t>> ExpireTransactionalIds(int64_t idle_before_ms);
 };
 
 // Opens a store from a metadata URL: sqlite:///abs/path/meta.db, sqlite://relative.db,

@@ -75,4 +75,47 @@ Task<Result<BacklogStats>> MetadataStore::GetBacklogStats(int64_t) {
   co_return NotHere("GetBacklogStats");
 }
 
+// --- Transactions ---
+Task<Result<InitTxnProducerResult>> MetadataStore::InitTransactionalProducer(InitTxnProducerRequest,
+                                                                             int64_t) {
+  co_return NotHere("InitTransactionalProducer");
+}
+Task<Result<std::vector<int16_t>>> MetadataStore::AddPartitionsToTxn(
+    TxnProducer, std::vector<std::pair<std::string, int32_t>>, int64_t) {
+  co_return NotHere("AddPartitionsToTxn");
+}
+Task<Result<int16_t>> MetadataStore::AddGroupToTxn(TxnProducer, std::string, int64_t) {
+  co_return NotHere("AddGroupToTxn");
+}
+Task<Result<int16_t>> MetadataStore::StageTxnOffsets(
+    TxnProducer, std::string, std::vector<std::tuple<std::string, int32_t, CommittedOffset>>,
+    int64_t) {
+  co_return NotHere("StageTxnOffsets");
+}
+Task<Result<EndTxnResult>> MetadataStore::EndTransaction(TxnProducer, bool, int64_t) {
+  co_return NotHere("EndTransaction");
+}
+Task<Result<std::vector<ExpiredTxnAbort>>> MetadataStore::AbortExpiredTransactions(int64_t,
+                                                                                   int32_t) {
+  co_return NotHere("AbortExpiredTransactions");
+}
+Task<Result<std::vector<TxnDescription>>> MetadataStore::DescribeTransactions(
+    std::vector<std::string>) {
+  co_return NotHere("DescribeTransactions");
+}
+Task<Result<std::vector<TxnListing>>> MetadataStore::ListTransactions() {
+  co_return NotHere("ListTransactions");
+}
+Task<Result<std::vector<AbortedTxn>>> MetadataStore::FindAbortedTransactions(std::string, int32_t,
+                                                                             int64_t, int64_t) {
+  co_return NotHere("FindAbortedTransactions");
+}
+Task<Result<std::vector<std::pair<std::string, int32_t>>>> MetadataStore::PendingTxnOffsets(
+    std::string, std::vector<std::pair<std::string, int32_t>>) {
+  co_return NotHere("PendingTxnOffsets");
+}
+Task<Result<int32_t>> MetadataStore::ExpireTransactionalIds(int64_t) {
+  co_return NotHere("ExpireTransactionalIds");
+}
+
 }  // namespace sluice::metadata

@@ -190,10 +190,74 @@ CREATE INDEX jobs_by_lease_expiry ON jobs (lease_expires_ms, created_ms);
 CREATE INDEX objects_by_level ON objects (level, created_ms);
 )sql";
 
+// Version 4: transactions (docs/design-transactions.md §4). A transactional id's state; the
+// partitions and groups of its open transaction with the offsets it staged; transaction markers,
+// which take an offset like a one-record batch but have no bytes in any object (Fetch builds the
+// control batch). The epoch stays in `producers`; `last_producer_epoch` is the epoch a timeout
+// abort fenced (KIP-360 recovery), else -1.
+constexpr char kTransactionsSchema[] = R"sql(
+CREATE TABLE transactions (
+  transactional_id TEXT PRIMARY KEY,
+  producer_id BIGINT NOT NULL UNIQUE,
+  last_producer_epoch INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  timeout_ms INTEGER NOT NULL,
+  started_ms BIGINT NOT NULL,
+  deadline_ms BIGINT,
+  updated_ms BIGINT NOT NULL
+);
+CREATE INDEX transactions_by_deadline ON transactions (deadline_ms);
+CREATE TABLE txn_partitions (
+  transactional_id TEXT NOT NULL REFERENCES transactions (transactional_id) ON DELETE CASCADE,
+  topic_id BLOB NOT NULL,
+  partition_id INTEGER NOT NULL,
+  first_offset BIGINT,
+  PRIMARY KEY (transactional_id, topic_id, partition_id),
+  FOREIGN KEY (topic_id, partition_id) REFERENCES partitions (topic_id, partition_id)
+    ON DELETE CASCADE
+);
+CREATE INDEX txn_partitions_open ON txn_partitions (topic_id, partition_id, first_offset);
+CREATE TABLE txn_groups (
+  transactional_id TEXT NOT NULL REFERENCES transactions (transactional_id) ON DELETE CASCADE,
+  group_id TEXT NOT NULL,
+  PRIMARY KEY (transactional_id, group_id)
+);
+CREATE TABLE txn_pending_offsets (
+  transactional_id TEXT NOT NULL REFERENCES transactions (transactional_id) ON DELETE CASCADE,
+  group_id TEXT NOT NULL,
+  topic_name TEXT NOT NULL,
+  partition_id INTEGER NOT NULL,
+  committed_offset BIGINT NOT NULL,
+  leader_epoch INTEGER NOT NULL,
+  metadata TEXT NOT NULL,
+  commit_time_ms BIGINT NOT NULL,
+  PRIMARY KEY (transactional_id, group_id, topic_name, partition_id)
+);
+CREATE INDEX txn_pending_by_group ON txn_pending_offsets (group_id, topic_name, partition_id);
+CREATE TABLE txn_markers (
+  topic_id BLOB NOT NULL,
+  partition_id INTEGER NOT NULL,
+  marker_offset BIGINT NOT NULL,
+  producer_id BIGINT NOT NULL,
+  producer_epoch INTEGER NOT NULL,
+  committed INTEGER NOT NULL,
+  coordinator_epoch INTEGER NOT NULL,
+  first_offset BIGINT NOT NULL,
+  timestamp_ms BIGINT NOT NULL,
+  PRIMARY KEY (topic_id, partition_id, marker_offset),
+  FOREIGN KEY (topic_id, partition_id) REFERENCES partitions (topic_id, partition_id)
+    ON DELETE CASCADE
+);
+CREATE INDEX txn_markers_aborted ON txn_markers (topic_id, partition_id, marker_offset)
+  WHERE committed = 0;
+ALTER TABLE partitions ADD COLUMN last_abort_offset BIGINT NOT NULL DEFAULT -1;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema", kInitialSchema},
     {2, "membership and group leases", kMembershipSchema},
     {3, "background jobs", kJobsSchema},
+    {4, "transactions", kTransactionsSchema},
 };
 
 }  // namespace

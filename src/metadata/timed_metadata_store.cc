@@ -50,6 +50,17 @@ constexpr std::array<const char*, static_cast<size_t>(TimedMetadataStore::Op::kC
     "release_job",
     "advance_log_start_offset",
     "get_backlog_stats",
+    "init_transactional_producer",
+    "add_partitions_to_txn",
+    "add_group_to_txn",
+    "stage_txn_offsets",
+    "end_transaction",
+    "abort_expired_transactions",
+    "describe_transactions",
+    "list_transactions",
+    "find_aborted_transactions",
+    "pending_txn_offsets",
+    "expire_transactional_ids",
 };
 static_assert(kOpNames.back() != nullptr, "every TimedMetadataStore::Op needs a name");
 
@@ -270,6 +281,61 @@ Task<Result<int64_t>> TimedMetadataStore::AdvanceLogStartOffset(std::string topi
 
 Task<Result<BacklogStats>> TimedMetadataStore::GetBacklogStats(int64_t now_ms) {
   return Timed(Op::kGetBacklogStats, inner_->GetBacklogStats(now_ms));
+}
+
+// --- Transactions ---
+Task<Result<InitTxnProducerResult>> TimedMetadataStore::InitTransactionalProducer(
+    InitTxnProducerRequest request, int64_t now_ms) {
+  return Timed(Op::kInitTransactionalProducer,
+               inner_->InitTransactionalProducer(std::move(request), now_ms));
+}
+Task<Result<std::vector<int16_t>>> TimedMetadataStore::AddPartitionsToTxn(
+    TxnProducer producer, std::vector<std::pair<std::string, int32_t>> partitions,
+    int64_t now_ms) {
+  return Timed(Op::kAddPartitionsToTxn,
+               inner_->AddPartitionsToTxn(std::move(producer), std::move(partitions), now_ms));
+}
+Task<Result<int16_t>> TimedMetadataStore::AddGroupToTxn(TxnProducer producer, std::string group,
+                                                        int64_t now_ms) {
+  return Timed(Op::kAddGroupToTxn,
+               inner_->AddGroupToTxn(std::move(producer), std::move(group), now_ms));
+}
+Task<Result<int16_t>> TimedMetadataStore::StageTxnOffsets(
+    TxnProducer producer, std::string group,
+    std::vector<std::tuple<std::string, int32_t, CommittedOffset>> offsets, int64_t now_ms) {
+  return Timed(Op::kStageTxnOffsets,
+               inner_->StageTxnOffsets(std::move(producer), std::move(group), std::move(offsets),
+                                       now_ms));
+}
+Task<Result<EndTxnResult>> TimedMetadataStore::EndTransaction(TxnProducer producer, bool commit,
+                                                              int64_t now_ms) {
+  return Timed(Op::kEndTransaction, inner_->EndTransaction(std::move(producer), commit, now_ms));
+}
+Task<Result<std::vector<ExpiredTxnAbort>>> TimedMetadataStore::AbortExpiredTransactions(
+    int64_t now_ms, int32_t limit) {
+  return Timed(Op::kAbortExpiredTransactions, inner_->AbortExpiredTransactions(now_ms, limit));
+}
+Task<Result<std::vector<TxnDescription>>> TimedMetadataStore::DescribeTransactions(
+    std::vector<std::string> transactional_ids) {
+  return Timed(Op::kDescribeTransactions,
+               inner_->DescribeTransactions(std::move(transactional_ids)));
+}
+Task<Result<std::vector<TxnListing>>> TimedMetadataStore::ListTransactions() {
+  return Timed(Op::kListTransactions, inner_->ListTransactions());
+}
+Task<Result<std::vector<AbortedTxn>>> TimedMetadataStore::FindAbortedTransactions(
+    std::string topic, int32_t partition, int64_t from_offset, int64_t to_offset) {
+  return Timed(Op::kFindAbortedTransactions,
+               inner_->FindAbortedTransactions(std::move(topic), partition, from_offset,
+                                               to_offset));
+}
+Task<Result<std::vector<std::pair<std::string, int32_t>>>> TimedMetadataStore::PendingTxnOffsets(
+    std::string group, std::vector<std::pair<std::string, int32_t>> partitions) {
+  return Timed(Op::kPendingTxnOffsets,
+               inner_->PendingTxnOffsets(std::move(group), std::move(partitions)));
+}
+Task<Result<int32_t>> TimedMetadataStore::ExpireTransactionalIds(int64_t idle_before_ms) {
+  return Timed(Op::kExpireTransactionalIds, inner_->ExpireTransactionalIds(idle_before_ms));
 }
 
 }  // namespace sluice::metadata

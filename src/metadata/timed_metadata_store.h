@@ -69,6 +69,17 @@ class TimedMetadataStore final : public MetadataStore {
     kReleaseJob,
     kAdvanceLogStartOffset,
     kGetBacklogStats,
+    kInitTransactionalProducer,
+    kAddPartitionsToTxn,
+    kAddGroupToTxn,
+    kStageTxnOffsets,
+    kEndTransaction,
+    kAbortExpiredTransactions,
+    kDescribeTransactions,
+    kListTransactions,
+    kFindAbortedTransactions,
+    kPendingTxnOffsets,
+    kExpireTransactionalIds,
     kCount,  // not an operation: the number of them
   };
   // The operation label, e.g. "commit_object".
@@ -150,6 +161,31 @@ class TimedMetadataStore final : public MetadataStore {
   Task<Result<int64_t>> AdvanceLogStartOffset(std::string topic, int32_t partition, int64_t offset,
                                               int64_t now_ms) override;
   Task<Result<BacklogStats>> GetBacklogStats(int64_t now_ms) override;
+  Task<Result<InitTxnProducerResult>> InitTransactionalProducer(InitTxnProducerRequest request,
+                                                                int64_t now_ms) override;
+  Task<Result<std::vector<int16_t>>> AddPartitionsToTxn(
+      TxnProducer producer, std::vector<std::pair<std::string, int32_t>> partitions,
+      int64_t now_ms) override;
+  Task<Result<int16_t>> AddGroupToTxn(TxnProducer producer, std::string group,
+                                      int64_t now_ms) override;
+  Task<Result<int16_t>> StageTxnOffsets(
+      TxnProducer producer, std::string group,
+      std::vector<std::tuple<std::string, int32_t, CommittedOffset>> offsets,
+      int64_t now_ms) override;
+  Task<Result<EndTxnResult>> EndTransaction(TxnProducer producer, bool commit,
+                                            int64_t now_ms) override;
+  Task<Result<std::vector<ExpiredTxnAbort>>> AbortExpiredTransactions(int64_t now_ms,
+                                                                      int32_t limit) override;
+  Task<Result<std::vector<TxnDescription>>> DescribeTransactions(
+      std::vector<std::string> transactional_ids) override;
+  Task<Result<std::vector<TxnListing>>> ListTransactions() override;
+  Task<Result<std::vector<AbortedTxn>>> FindAbortedTransactions(std::string topic,
+                                                                int32_t partition,
+                                                                int64_t from_offset,
+                                                                int64_t to_offset) override;
+  Task<Result<std::vector<std::pair<std::string, int32_t>>>> PendingTxnOffsets(
+      std::string group, std::vector<std::pair<std::string, int32_t>> partitions) override;
+  Task<Result<int32_t>> ExpireTransactionalIds(int64_t idle_before_ms) override;
 
  private:
   struct Series {
