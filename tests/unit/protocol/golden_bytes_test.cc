@@ -341,4 +341,41 @@ TEST(GoldenBytesTest, RequestFrameRoundTrip) {
 }
 
 }  // namespace
+TEST(GoldenBytesTest, AddPartitionsToTxnV0Request) {
+  AddPartitionsToTxnRequest request;
+  request.transactional_id = "tx";
+  request.producer_id = 5;
+  request.producer_epoch = 2;
+  request.topics.push_back({.name = "t", .partitions = {0, 3}});
+  Writer w;
+  request.Encode(w, 0);
+  Bytes expected{0x00, 0x02, 't', 'x',                           // transactional id, INT16 length
+                 0,    0,    0,   0,   0, 0, 0, 5,               // producer id
+                 0x00, 0x02,                                     // producer epoch
+                 0,    0,    0,   1,                             // one topic
+                 0x00, 0x01, 't',                                // its name
+                 0,    0,    0,   2,   0, 0, 0, 0, 0, 0, 0, 3};  // partitions [0, 3]
+  EXPECT_EQ(w.buffer(), expected);
+}
+
+TEST(GoldenBytesTest, EndTxnV3RequestIsFlexible) {
+  EndTxnRequest request;
+  request.transactional_id = "tx";
+  request.producer_id = 1;
+  request.producer_epoch = 0;
+  request.committed = true;
+  Writer w;
+  request.Encode(w, 3);
+  Bytes expected{0x03, 't',  'x',                 // compact string, length 2 + 1
+                 0,    0,    0,   0, 0, 0, 0, 1,  // producer id
+                 0x00, 0x00,                      // producer epoch
+                 0x01,                            // committed
+                 0x00};                           // tagged fields
+  EXPECT_EQ(w.buffer(), expected);
+  EndTxnRequest decoded;
+  Reader r(expected);
+  ASSERT_TRUE(decoded.Decode(r, 3).ok());
+  EXPECT_TRUE(decoded == request);
+}
+
 }  // namespace sluice::protocol
