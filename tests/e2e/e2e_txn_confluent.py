@@ -18,6 +18,7 @@ import subprocess
 import time
 
 from agent_fixture import check, require_module, run_with_agent
+from e2e_txn_common import skip_unless_transactions
 
 ck = require_module("confluent_kafka")
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition  # noqa: E402
@@ -214,4 +215,5 @@ def timeout(agent):
 
 
 if __name__ == "__main__":
-    run_with_agent("e2e_txn_confluent", [], commit_and_abort, open_transaction, fencing, timeout)
+    run_with_agent("e2e_txn_confluent", [], skip_unless_transactions, commit_and_abort,
+                   open_transaction, fencing, timeout)

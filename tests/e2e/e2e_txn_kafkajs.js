@@ -20,6 +20,7 @@ try {
   process.exit(SKIP);
 }
 const { Kafka, logLevel } = kafkajs;
+const net = require('net');
 const { startAgent } = require('./node/agent');
 
 const TOPIC = 'txn-js';
@@ -98,8 +99,39 @@ async function offsets(admin) {
   console.log('sendOffsets: the committed transaction\'s offset stuck, the aborted one did not');
 }
 
+// The api keys the agent advertises (raw ApiVersions v0): the test skips until EndTxn (26) is.
+function advertisedApis(port) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    const header = Buffer.alloc(14);
+    header.writeInt32BE(10, 0); // size
+    header.writeInt16BE(18, 4); // ApiVersions
+    header.writeInt16BE(0, 6); // v0
+    header.writeInt32BE(1, 8); // correlation id
+    header.writeInt16BE(0, 12); // empty client id
+    let data = Buffer.alloc(0);
+    sock.on('connect', () => sock.write(header));
+    sock.on('data', (d) => {
+      data = Buffer.concat([data, d]);
+      if (data.length < 4 || data.length < 4 + data.readInt32BE(0)) return;
+      sock.end();
+      const keys = new Set();
+      const count = data.readInt32BE(10);
+      for (let i = 0; i < count; i++) keys.add(data.readInt16BE(14 + 6 * i));
+      resolve(keys);
+    });
+    sock.on('error', reject);
+  });
+}
+
 async function main() {
   const agent = await startAgent();
+  if (!(await advertisedApis(agent.kafkaPort)).has(26)) {
+    console.log('SKIP: the agent does not advertise the transaction APIs (EndTxn) yet');
+    await agent.stop();
+    agent.cleanup();
+    process.exit(SKIP);
+  }
   try {
     const kafka = new Kafka({ clientId: 'e2e-txn-js', brokers: [agent.bootstrap],
       logLevel: logLevel.WARN });
