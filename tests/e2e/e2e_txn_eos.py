@@ -156,5 +156,5 @@ def verify_output(agent):
 if __name__ == "__main__":
     if "--app" in sys.argv:
         run_app(sys.argv[sys.argv.index("--app") + 1])
-    run_with_agent("e2e_txn_eos", [], skip_unless_transactions, produce_input,
-                   kill_and_restart, verify_output)
+    run_with_agent("e2e_txn_eos", ["-groupInitialRebalanceDelay", "100ms"],
+                   skip_unless_transactions, produce_input, kill_and_restart, verify_output)

@@ -125,7 +125,7 @@ function advertisedApis(port) {
 }
 
 async function main() {
-  const agent = await startAgent();
+  const agent = await startAgent(['-groupInitialRebalanceDelay', '100ms']);
   if (!(await advertisedApis(agent.kafkaPort)).has(26)) {
     console.log('SKIP: the agent does not advertise the transaction APIs (EndTxn) yet');
     await agent.stop();
