@@ -7,12 +7,14 @@
 // other in a cycle. Offsets and producer state of a partition are then read and written only by
 // the holder of that partition's lock: gap-free, non-overlapping offsets and exact duplicate
 // detection across agents.
+#include <algorithm>
 #include <map>
 
 #include "metadata/postgres_metadata_store.h"
 #include "metadata/postgres_store_util.h"
 #include "metadata/producer_sequence.h"
 #include "metadata/sqlite_store_util.h"
+#include "metadata/txn_rules.h"
 
 namespace sluice::metadata {
 
@@ -45,6 +47,63 @@ Status ValidateCommitRequest(const CommitRequest& request) {
     return Status::InvalidArgument("object size out of range");
   }
   return Status::Ok();
+}
+
+// The transactions row (with its producer's epoch) of each transactional producer id in a commit.
+struct TxnOfCommit {
+  std::string transactional_id;
+  std::optional<txn::TxnRow> row;  // nullopt: no transactions row has the producer id
+};
+using TxnsOfCommit = std::map<int64_t, TxnOfCommit>;
+
+Result<TxnsOfCommit> LockTransactionsNow(PgConnection& db, const CommitRequest& request) {
+  TxnsOfCommit txns;  // sorted by producer id: the lock order
+  for (const ChunkToCommit& c : request.chunks) {
+    if (c.transactional) txns[c.producer_id];
+  }
+  for (auto& [producer_id, txn] : txns) {
+    if (producer_id < 0) continue;
+    SLUICE_ASSIGN_OR_RETURN(
+        PgResult res,
+        db.Exec("SELECT transactional_id, last_producer_epoch, state FROM transactions WHERE "
+                "producer_id = $1 FOR SHARE",
+                {producer_id}));
+    if (res.rows() == 0) continue;
+    txn.transactional_id = res.Text(0, 0);
+    txn::TxnRow row;
+    row.producer_id = producer_id;
+    SLUICE_ASSIGN_OR_RETURN(const int32_t last_epoch, Int32At(res, 0, 1));
+    row.last_producer_epoch = static_cast<int16_t>(last_epoch);
+    std::optional<txn::TxnState> state = txn::ParseTxnState(res.Text(0, 2));
+    if (!state) return Status::Corruption("unknown transaction state '" + res.Text(0, 2) + "'");
+    row.state = *state;
+    // A statement after the lock: it sees the epoch the last coordinator call wrote.
+    SLUICE_ASSIGN_OR_RETURN(
+        PgResult epoch,
+        db.Exec("SELECT producer_epoch FROM producers WHERE producer_id = $1", {producer_id}));
+    if (epoch.rows() == 0) return Status::Corruption("transaction without its producers row");
+    SLUICE_ASSIGN_OR_RETURN(const int32_t current, Int32At(epoch, 0, 0));
+    row.producer_epoch = static_cast<int16_t>(current);
+    txn.row = row;
+  }
+  return txns;
+}
+
+// 0 when the chunk may go on to the sequence check: not transactional, or its transaction is
+// Ongoing at its epoch with this partition added (design-transactions.md §6).
+Result<int16_t> AdmitTransactionalNow(PgConnection& db, const TxnsOfCommit& txns,
+                                      const ChunkToCommit& chunk, ByteView topic_id) {
+  if (!chunk.transactional) return int16_t{0};
+  const TxnOfCommit& txn = txns.at(chunk.producer_id);
+  bool added = false;
+  if (txn.row) {
+    SLUICE_ASSIGN_OR_RETURN(PgResult res,
+                            db.Exec("SELECT 1 FROM txn_partitions WHERE transactional_id = $1 "
+                                    "AND topic_id = $2 AND partition_id = $3",
+                                    {txn.transactional_id, topic_id, chunk.partition}));
+    added = res.rows() > 0;
+  }
+  return txn::AdmitTransactionalChunk(txn.row, chunk.producer_epoch, added);
 }
 
 }  // namespace
@@ -94,6 +153,11 @@ Result<CommitResult> PostgresMetadataStore::CommitObjectNow(PgConnection& db,
       return std::move(*earlier);
     }
 
+    // Transactions of the object's transactional batches, FOR SHARE in producer id order (the
+    // lock order, before topics and partitions): EndTxn waits for this commit, or this commit
+    // sees the transaction ended and rejects the batch, never a batch after the marker.
+    SLUICE_ASSIGN_OR_RETURN(const TxnsOfCommit txns, LockTransactionsNow(db, request));
+
     std::map<std::string, std::optional<TopicRow>> topics;  // sorted: a stable lock order
     for (const ChunkToCommit& c : request.chunks) topics[c.topic];
     for (auto& [name, row] : topics) {
@@ -128,8 +192,25 @@ Result<CommitResult> PostgresMetadataStore::CommitObjectNow(PgConnection& db,
       auto locked = partitions.find({chunk.topic, chunk.partition});
       ChunkOutcome outcome = ErrorOutcome(kErrorUnknownTopicOrPartition);
       if (locked != partitions.end()) {
-        SLUICE_ASSIGN_OR_RETURN(
-            outcome, CommitChunkNow(db, request, chunk, *topics[chunk.topic], locked->second, now));
+        const ByteView topic_id(topics[chunk.topic]->id);
+        SLUICE_ASSIGN_OR_RETURN(const int16_t refused,
+                                AdmitTransactionalNow(db, txns, chunk, topic_id));
+        if (refused != 0) {
+          outcome = ErrorOutcome(refused);
+          outcome.log_start_offset = locked->second.log_start_offset;
+        } else {
+          SLUICE_ASSIGN_OR_RETURN(outcome, CommitChunkNow(db, request, chunk, *topics[chunk.topic],
+                                                          locked->second, now));
+          if (chunk.transactional && outcome.error_code == 0 && !outcome.duplicate) {
+            // The transaction's first offset here is set once: it pins the LSO until EndTxn.
+            SLUICE_RETURN_IF_ERROR(
+                db.Exec("UPDATE txn_partitions SET first_offset = $4 WHERE transactional_id = "
+                        "$1 AND topic_id = $2 AND partition_id = $3 AND first_offset IS NULL",
+                        {txns.at(chunk.producer_id).transactional_id, topic_id, chunk.partition,
+                         outcome.base_offset})
+                    .status());
+          }
+        }
       }
       indexed_any = indexed_any || (outcome.error_code == 0 && !outcome.duplicate);
       SLUICE_RETURN_IF_ERROR(
@@ -149,6 +230,24 @@ Result<CommitResult> PostgresMetadataStore::CommitObjectNow(PgConnection& db,
                   "$2 AND partition_id = $3",
                   {state.high_watermark, ByteView(topics[key.first]->id), key.second})
               .status());
+    }
+    // The LSO of every partition after this commit, for the agent's cache and commit notices.
+    for (auto& [key, state] : partitions) {
+      SLUICE_ASSIGN_OR_RETURN(
+          PgResult open,
+          db.Exec("SELECT MIN(first_offset) FROM txn_partitions WHERE topic_id = $1 AND "
+                  "partition_id = $2 AND first_offset IS NOT NULL",
+                  {ByteView(topics[key.first]->id), key.second}));
+      int64_t lso = state.high_watermark;
+      if (open.rows() == 1 && !open.IsNull(0, 0)) {
+        SLUICE_ASSIGN_OR_RETURN(lso, open.Int(0, 0));
+      }
+      lso = std::max(lso, state.log_start_offset);
+      for (size_t i = 0; i < request.chunks.size(); ++i) {
+        if (request.chunks[i].topic == key.first && request.chunks[i].partition == key.second) {
+          result.chunks[i].last_stable_offset = lso;
+        }
+      }
     }
     if (!indexed_any) {
       // Nothing in the object is reachable: it is garbage from the start.
@@ -283,13 +382,49 @@ Result<ChunkOutcome> PostgresMetadataStore::CommitChunkNow(
 
 namespace {
 
-constexpr char kChunkColumns[] =
-    "SELECT o.object_key, c.byte_offset, c.byte_length, c.base_offset, c.offset_count, "
-    "c.record_count, c.first_timestamp, c.max_timestamp FROM chunks c JOIN objects o ON "
-    "o.object_id = c.object_id WHERE c.topic_id = $1 AND c.partition_id = $2 ";
+// Size a marker counts for in FindChunks' byte budget: its control batch is 78 bytes.
+constexpr uint32_t kMarkerBatchBytes = 78;
 
-Result<IndexedChunk> ReadChunk(const PgResult& res, int r) {
+// Data chunks and transaction markers of a partition, in ONE statement so both come from the same
+// snapshot (two statements could see a marker whose preceding chunk committed in between): the
+// chunk starting at or before $3 (it may contain $3), the chunks after it, and the markers at or
+// after it. Marker rows have a NULL object key.
+constexpr char kChunksAndMarkers[] =
+    "(SELECT o.object_key, c.byte_offset, c.byte_length, c.base_offset, c.offset_count, "
+    "c.record_count, c.first_timestamp, c.max_timestamp, NULL::bigint, NULL::integer, "
+    "NULL::integer, NULL::integer FROM chunks c JOIN objects o ON o.object_id = c.object_id WHERE "
+    "c.topic_id = $1 AND c.partition_id = $2 AND c.base_offset <= $3 ORDER BY c.base_offset DESC "
+    "LIMIT 1) UNION ALL "
+    "(SELECT o.object_key, c.byte_offset, c.byte_length, c.base_offset, c.offset_count, "
+    "c.record_count, c.first_timestamp, c.max_timestamp, NULL::bigint, NULL::integer, "
+    "NULL::integer, NULL::integer FROM chunks c JOIN objects o ON o.object_id = c.object_id WHERE "
+    "c.topic_id = $1 AND c.partition_id = $2 AND c.base_offset > $3 ORDER BY c.base_offset LIMIT "
+    "$4) UNION ALL "
+    "(SELECT NULL, 0, 0, m.marker_offset, 1, 1, m.timestamp_ms, m.timestamp_ms, m.producer_id, "
+    "m.producer_epoch, m.committed, m.coordinator_epoch FROM txn_markers m WHERE m.topic_id = $1 "
+    "AND m.partition_id = $2 AND m.marker_offset >= $3 ORDER BY m.marker_offset LIMIT $4) "
+    "ORDER BY 4";
+
+Result<IndexedChunk> ReadChunkOrMarker(const PgResult& res, int r) {
   IndexedChunk c;
+  SLUICE_ASSIGN_OR_RETURN(c.base_offset, res.Int(r, 3));
+  SLUICE_ASSIGN_OR_RETURN(c.offset_count, Int32At(res, r, 4));
+  SLUICE_ASSIGN_OR_RETURN(c.record_count, Int32At(res, r, 5));
+  SLUICE_ASSIGN_OR_RETURN(c.first_timestamp, res.Int(r, 6));
+  SLUICE_ASSIGN_OR_RETURN(c.max_timestamp, res.Int(r, 7));
+  if (res.IsNull(r, 0)) {
+    TxnMarker m;
+    SLUICE_ASSIGN_OR_RETURN(m.producer_id, res.Int(r, 8));
+    SLUICE_ASSIGN_OR_RETURN(const int32_t epoch, Int32At(res, r, 9));
+    m.producer_epoch = static_cast<int16_t>(epoch);
+    SLUICE_ASSIGN_OR_RETURN(const int64_t committed, res.Int(r, 10));
+    m.committed = committed != 0;
+    SLUICE_ASSIGN_OR_RETURN(m.coordinator_epoch, Int32At(res, r, 11));
+    m.timestamp_ms = c.max_timestamp;
+    c.byte_length = kMarkerBatchBytes;
+    c.marker = m;
+    return c;
+  }
   c.object_key = res.Text(r, 0);
   SLUICE_ASSIGN_OR_RETURN(const int64_t byte_offset, res.Int(r, 1));
   SLUICE_ASSIGN_OR_RETURN(const int64_t byte_length, res.Int(r, 2));
@@ -298,11 +433,6 @@ Result<IndexedChunk> ReadChunk(const PgResult& res, int r) {
   }
   c.byte_offset = static_cast<uint64_t>(byte_offset);
   c.byte_length = static_cast<uint32_t>(byte_length);
-  SLUICE_ASSIGN_OR_RETURN(c.base_offset, res.Int(r, 3));
-  SLUICE_ASSIGN_OR_RETURN(c.offset_count, Int32At(res, r, 4));
-  SLUICE_ASSIGN_OR_RETURN(c.record_count, Int32At(res, r, 5));
-  SLUICE_ASSIGN_OR_RETURN(c.first_timestamp, res.Int(r, 6));
-  SLUICE_ASSIGN_OR_RETURN(c.max_timestamp, res.Int(r, 7));
   return c;
 }
 
@@ -318,29 +448,15 @@ Result<std::vector<IndexedChunk>> PostgresMetadataStore::FindChunksNow(PgConnect
     if (partition < 0 || partition >= row.num_partitions) {
       return Status::NotFound("unknown partition " + topic + "-" + std::to_string(partition));
     }
-    const ByteView topic_id(row.id);
+    SLUICE_ASSIGN_OR_RETURN(PgResult res, db.Exec(kChunksAndMarkers, {ByteView(row.id), partition,
+                                                                      from_offset,
+                                                                      kMaxChunksPerFind}));
     std::vector<IndexedChunk> out;
     uint64_t bytes = 0;
-    {
-      // The batch containing from_offset starts at or before it.
-      SLUICE_ASSIGN_OR_RETURN(
-          PgResult res, db.Exec(std::string(kChunkColumns) +
-                                    "AND c.base_offset <= $3 ORDER BY c.base_offset DESC LIMIT 1",
-                                {topic_id, partition, from_offset}));
-      if (res.rows() > 0) {
-        SLUICE_ASSIGN_OR_RETURN(IndexedChunk chunk, ReadChunk(res, 0));
-        if (chunk.base_offset + chunk.offset_count > from_offset) {
-          bytes += chunk.byte_length;
-          out.push_back(std::move(chunk));
-        }
-      }
-    }
-    SLUICE_ASSIGN_OR_RETURN(PgResult res,
-                            db.Exec(std::string(kChunkColumns) +
-                                        "AND c.base_offset > $3 ORDER BY c.base_offset LIMIT $4",
-                                    {topic_id, partition, from_offset, kMaxChunksPerFind}));
     for (int r = 0; r < res.rows() && static_cast<int>(out.size()) < kMaxChunksPerFind; ++r) {
-      SLUICE_ASSIGN_OR_RETURN(IndexedChunk chunk, ReadChunk(res, r));
+      SLUICE_ASSIGN_OR_RETURN(IndexedChunk chunk, ReadChunkOrMarker(res, r));
+      // The chunk before from_offset counts only when it reaches it.
+      if (chunk.base_offset + chunk.offset_count <= from_offset) continue;
       if (!out.empty() && bytes + chunk.byte_length > max_bytes) break;
       bytes += chunk.byte_length;
       out.push_back(std::move(chunk));

@@ -450,6 +450,11 @@ Task<Result<int64_t>> PostgresMetadataStore::AdvanceLogStartOffset(std::string t
                                      "topic_id = $2 AND partition_id = $3",
                                      {target, topic_id, partition})
                                  .status());
+      // Transaction markers below the log start go too (they have no bytes anywhere).
+      SLUICE_RETURN_IF_ERROR(db.Exec("DELETE FROM txn_markers WHERE topic_id = $1 AND "
+                                     "partition_id = $2 AND marker_offset < $3",
+                                     {topic_id, partition, target})
+                                 .status());
       SLUICE_ASSIGN_OR_RETURN(
           PgResult dropped,
           db.Exec("DELETE FROM chunks WHERE topic_id = $1 AND partition_id = $2 AND "

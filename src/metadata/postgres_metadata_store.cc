@@ -273,16 +273,25 @@ Result<std::vector<PartitionInfo>> PostgresMetadataStore::GetPartitionsNow(
     PgConnection& db, const std::string& topic) {
   return InTransaction(db, Retry::kYes, [&]() -> Result<std::vector<PartitionInfo>> {
     SLUICE_ASSIGN_OR_RETURN(TopicRow row, RequireTopicNow(db, topic));
-    SLUICE_ASSIGN_OR_RETURN(PgResult res,
-                            db.Exec("SELECT partition_id, log_start_offset, high_watermark FROM "
-                                    "partitions WHERE topic_id = $1 ORDER BY partition_id",
-                                    {ByteView(row.id)}));
+    // One statement, one snapshot: the LSO is the lowest first offset of the partition's open
+    // transactions, else the high watermark, never below the log start.
+    SLUICE_ASSIGN_OR_RETURN(
+        PgResult res,
+        db.Exec("SELECT p.partition_id, p.log_start_offset, p.high_watermark, "
+                "GREATEST(p.log_start_offset, COALESCE(o.first_open, p.high_watermark)), "
+                "p.last_abort_offset FROM partitions p LEFT JOIN (SELECT partition_id, "
+                "MIN(first_offset) AS first_open FROM txn_partitions WHERE topic_id = $1 AND "
+                "first_offset IS NOT NULL GROUP BY partition_id) o ON o.partition_id = "
+                "p.partition_id WHERE p.topic_id = $1 ORDER BY p.partition_id",
+                {ByteView(row.id)}));
     std::vector<PartitionInfo> out;
     for (int r = 0; r < res.rows(); ++r) {
       PartitionInfo info;
       SLUICE_ASSIGN_OR_RETURN(info.partition, Int32At(res, r, 0));
       SLUICE_ASSIGN_OR_RETURN(info.log_start_offset, res.Int(r, 1));
       SLUICE_ASSIGN_OR_RETURN(info.high_watermark, res.Int(r, 2));
+      SLUICE_ASSIGN_OR_RETURN(info.last_stable_offset, res.Int(r, 3));
+      SLUICE_ASSIGN_OR_RETURN(info.last_abort_offset, res.Int(r, 4));
       out.push_back(info);
     }
     return out;

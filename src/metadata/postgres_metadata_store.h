@@ -86,6 +86,32 @@ class PostgresMetadataStore final : public MetadataStore {
   Task<Result<std::vector<std::string>>> RenewGroupLeases(int32_t node_id, int64_t now_ms,
                                                           int64_t lease_ms) override;
   Task<Status> ReleaseGroupLeases(int32_t node_id, std::string group) override;
+  // Transactions (postgres_txn.cc).
+  Task<Result<InitTxnProducerResult>> InitTransactionalProducer(InitTxnProducerRequest request,
+                                                                int64_t now_ms) override;
+  Task<Result<std::vector<int16_t>>> AddPartitionsToTxn(
+      TxnProducer producer, std::vector<std::pair<std::string, int32_t>> partitions,
+      int64_t now_ms) override;
+  Task<Result<int16_t>> AddGroupToTxn(TxnProducer producer, std::string group,
+                                      int64_t now_ms) override;
+  Task<Result<int16_t>> StageTxnOffsets(
+      TxnProducer producer, std::string group,
+      std::vector<std::tuple<std::string, int32_t, CommittedOffset>> offsets,
+      int64_t now_ms) override;
+  Task<Result<EndTxnResult>> EndTransaction(TxnProducer producer, bool commit,
+                                            int64_t now_ms) override;
+  Task<Result<std::vector<ExpiredTxnAbort>>> AbortExpiredTransactions(int64_t now_ms,
+                                                                      int32_t limit) override;
+  Task<Result<std::vector<TxnDescription>>> DescribeTransactions(
+      std::vector<std::string> transactional_ids) override;
+  Task<Result<std::vector<TxnListing>>> ListTransactions() override;
+  Task<Result<std::vector<AbortedTxn>>> FindAbortedTransactions(std::string topic,
+                                                                int32_t partition,
+                                                                int64_t from_offset,
+                                                                int64_t to_offset) override;
+  Task<Result<std::vector<std::pair<std::string, int32_t>>>> PendingTxnOffsets(
+      std::string group, std::vector<std::pair<std::string, int32_t>> partitions) override;
+  Task<Result<int32_t>> ExpireTransactionalIds(int64_t idle_before_ms) override;
 
  private:
   struct TopicRow {
