@@ -54,7 +54,7 @@ Task<Result<Response>> ConsumerInstance::Call(int16_t version, const Request& re
   header.client_id = "sluice-rest-proxy," + name_;
   header.Encode(w, RequestHeaderVersion(Request::kApiKey, version));
   request.Encode(w, version);
-  network::ConnectionInfo connection{connection_id_, "127.0.0.1:0"};
+  network::ConnectionInfo connection{connection_id_, "127.0.0.1:0", nullptr};
   auto admitted = co_await state_->api->Admit(connection, w.Take());
   if (!admitted.ok()) co_return admitted.status();
   std::optional<Bytes> frame = co_await std::move(admitted.value());
@@ -301,6 +301,12 @@ Task<std::optional<Json>> ConsumerInstance::Poll(std::chrono::milliseconds timeo
         }
         out.push_back(std::move(item));
         position->second = record.offset + 1;
+        advanced = true;
+      }
+      // Step over offsets that hold no record any more (compacted away, or a transaction
+      // marker), or the position would stay on them and trail the log end for good.
+      if (read->next_offset > position->second) {
+        position->second = read->next_offset;
         advanced = true;
       }
     }

@@ -1,5 +1,6 @@
 #include "agent/http_api/rest_proxy.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "agent/cluster/cluster_view.h"
@@ -78,6 +79,7 @@ Task<Result<ReadResult>> ReadPartition(RestState& state, const std::string& topi
   }
   ReadResult result;
   result.high_watermark = offsets->high_watermark;
+  result.next_offset = offset;
   if (offset < offsets->log_start_offset || offset > offsets->high_watermark) {
     *error = RestError{rest_code::kInvalidOffset,
                        "offset " + std::to_string(offset) + " is out of range for " + topic + "/" +
@@ -94,6 +96,7 @@ Task<Result<ReadResult>> ReadPartition(RestState& state, const std::string& topi
     co_return read.status();
   }
   result.bytes = read->records.size();
+  result.next_offset = std::max(offset, read->next_offset);
   auto batches = SplitBatches(read->records);
   if (!batches.ok()) {
     *error =

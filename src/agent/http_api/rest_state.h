@@ -45,6 +45,9 @@ struct ReadResult {
   std::vector<Record> records;
   int64_t high_watermark = 0;
   uint64_t bytes = 0;
+  // Where the next read starts: past the last batch returned, which can be past the last record
+  // (compaction dropped the batch's tail, or the batch is a transaction marker).
+  int64_t next_offset = 0;
 };
 Task<Result<ReadResult>> ReadPartition(RestState& state, const std::string& topic,
                                        int32_t partition, int64_t offset, uint64_t max_bytes,

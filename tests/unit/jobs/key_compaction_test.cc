@@ -398,7 +398,9 @@ TEST_P(KeyCompactionTest, ASwapWhoseInputsAnotherJobMovedMeanwhileFails) {
   EXPECT_FALSE(raced.ok()) << "the swap went through on inputs another job had moved";
   // Whatever happened, k1 must still read as deleted: its tombstone follows k1=v.
   auto served = Records("c");
-  if (served.contains(0)) EXPECT_EQ(served[1], "k1=<null>");
+  if (served.contains(0)) {
+    EXPECT_EQ(served[1], "k1=<null>");
+  }
   // The retry sees where the chunks are now and keeps the tombstone.
   auto retried =
       Await(RunCompaction(second, 2, testing::kPrefix, f_->store(), f_->objects(), 9000));
