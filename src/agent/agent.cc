@@ -79,6 +79,7 @@ class Agent::Impl {
   void StartJobs();
   void StartBacklogMonitor();
   void OnCommitted(const metadata::CommitRequest& request, const metadata::CommitResult& result);
+  void OnMarkersWritten(const std::vector<metadata::WrittenMarker>& markers);
   Task<HttpResponse> ReceiveCommitNotices(const HttpRequest& request);
 
   AgentConfig config_;
@@ -169,9 +170,11 @@ void Agent::Impl::OnCommitted(const metadata::CommitRequest& request,
     const auto& chunk = request.chunks[i];
     const auto& outcome = result.chunks[i];
     if (outcome.error_code != 0 || outcome.duplicate) continue;
-    topics_->AdvanceHighWatermark(chunk.topic, chunk.partition,
-                                  outcome.base_offset + chunk.last_offset_delta + 1,
-                                  outcome.log_start_offset);
+    topics_->Advance(chunk.topic, chunk.partition,
+                     {.high_watermark = outcome.base_offset + chunk.last_offset_delta + 1,
+                      .log_start_offset = outcome.log_start_offset,
+                      .last_stable_offset = outcome.last_stable_offset,
+                      .last_abort_offset = std::nullopt});
   }
   agent_metrics_->RecordCommitted(request, result);
   // Wake fetches even if every chunk failed: they re-check and answer.
@@ -182,12 +185,39 @@ void Agent::Impl::OnCommitted(const metadata::CommitRequest& request,
     for (size_t i = 0; i < request.chunks.size(); ++i) {
       const auto& outcome = result.chunks[i];
       if (outcome.error_code != 0) continue;
-      notices.push_back({request.chunks[i].topic, request.chunks[i].partition,
-                         outcome.base_offset + request.chunks[i].last_offset_delta + 1,
-                         outcome.log_start_offset});
+      CommitNotice notice;
+      notice.topic = request.chunks[i].topic;
+      notice.partition = request.chunks[i].partition;
+      notice.high_watermark = outcome.base_offset + request.chunks[i].last_offset_delta + 1;
+      notice.log_start_offset = outcome.log_start_offset;
+      notice.last_stable_offset = outcome.last_stable_offset;  // abort offset unknown here
+      notices.push_back(std::move(notice));
     }
     commit_notices_->Send(notices);
   }
+}
+
+// Transaction markers written by a store call of this agent. A marker does not say whether it
+// aborted, so the abort offset is raised to it (at worst one needless aborted-list query).
+void Agent::Impl::OnMarkersWritten(const std::vector<metadata::WrittenMarker>& markers) {
+  std::vector<CommitNotice> notices;
+  for (const auto& m : markers) {
+    CommitNotice notice;
+    notice.topic = m.topic;
+    notice.partition = m.partition;
+    notice.high_watermark = m.high_watermark;
+    notice.log_start_offset = m.log_start_offset;
+    notice.last_stable_offset = m.last_stable_offset;
+    notice.last_abort_offset = m.marker_offset;
+    topics_->Advance(m.topic, m.partition,
+                     {.high_watermark = m.high_watermark,
+                      .log_start_offset = m.log_start_offset,
+                      .last_stable_offset = m.last_stable_offset,
+                      .last_abort_offset = m.marker_offset});
+    notices.push_back(std::move(notice));
+  }
+  topics_->commits().Notify();
+  if (commit_notices_) commit_notices_->Send(notices);
 }
 
 // POST /v1/internal/commits from another agent: its new high watermarks; wake our long polls.
@@ -195,7 +225,11 @@ Task<HttpResponse> Agent::Impl::ReceiveCommitNotices(const HttpRequest& request)
   auto notices = DecodeCommitNotices(request.body);
   if (!notices.ok()) co_return HttpResponse::JsonError(400, notices.status().message());
   for (const auto& n : *notices) {
-    topics_->AdvanceHighWatermark(n.topic, n.partition, n.high_watermark, n.log_start_offset);
+    topics_->Advance(n.topic, n.partition,
+                     {.high_watermark = n.high_watermark,
+                      .log_start_offset = n.log_start_offset,
+                      .last_stable_offset = n.last_stable_offset,
+                      .last_abort_offset = n.last_abort_offset});
   }
   HttpResponse response;
   response.status = 204;
@@ -292,6 +326,9 @@ Status Agent::Impl::StartServers() {
                                                             *group_ownership_, *membership_});
   services_->routing_log = routing_log_.get();
   services_->group_forwarder = group_forwarder_.get();
+  services_->markers_written = [this](const std::vector<metadata::WrittenMarker>& markers) {
+    OnMarkersWritten(markers);
+  };
   if (config_.HasRole(AgentRole::kProxy) || config_.HasRole(AgentRole::kProxyProduce)) {
     StartBacklogMonitor();
   }

@@ -1,6 +1,41 @@
 #include "agent/topic_cache.h"
 
+#include <algorithm>
+
 namespace sluice::agent {
+
+void MergeStoreOffsets(PartitionOffsets& o, const metadata::PartitionInfo& stored) {
+  // Never move backwards: a commit of ours may have landed after the store was read.
+  o.high_watermark = std::max(o.high_watermark, stored.high_watermark);
+  o.log_start_offset = std::max(o.log_start_offset, stored.log_start_offset);
+  // The store's abort offset is exact for its LSO: take it unless we already know a newer LSO.
+  if (stored.last_stable_offset >= o.last_stable_offset) {
+    o.last_abort_offset = o.last_abort_offset == kUnknownAbortOffset
+                              ? stored.last_abort_offset
+                              : std::max(o.last_abort_offset, stored.last_abort_offset);
+  }
+  o.last_stable_offset =
+      std::max({o.last_stable_offset, stored.last_stable_offset, o.log_start_offset});
+}
+
+void ApplyAdvance(PartitionOffsets& o, const OffsetsAdvance& advance) {
+  o.high_watermark = std::max(o.high_watermark, advance.high_watermark);
+  o.log_start_offset = std::max(o.log_start_offset, advance.log_start_offset);
+  if (!advance.last_abort_offset) {
+    if (advance.last_stable_offset > o.last_stable_offset)
+      o.last_abort_offset = kUnknownAbortOffset;
+  } else if (advance.last_stable_offset >= o.last_stable_offset) {
+    // Exact up to its LSO, which covers everything we consider stable.
+    o.last_abort_offset = o.last_abort_offset == kUnknownAbortOffset
+                              ? *advance.last_abort_offset
+                              : std::max(o.last_abort_offset, *advance.last_abort_offset);
+  } else if (o.last_abort_offset != kUnknownAbortOffset) {
+    o.last_abort_offset = std::max(o.last_abort_offset, *advance.last_abort_offset);
+  }
+  // The store clamps the LSO to the log start (DeleteRecords may pass an open transaction).
+  o.last_stable_offset =
+      std::max({o.last_stable_offset, advance.last_stable_offset, o.log_start_offset});
+}
 
 TopicCache::TopicCache(asio::any_io_executor executor, metadata::MetadataStore& store,
                        std::chrono::milliseconds ttl)
@@ -48,9 +83,7 @@ Task<Status> TopicCache::LoadOffsets(const std::string& topic) {
   const auto now = std::chrono::steady_clock::now();
   for (const auto& p : *partitions) {
     auto& cached = offsets_[{topic, p.partition}];
-    // Never move backwards: a commit of ours may have landed after the store was read.
-    cached.offsets.high_watermark = std::max(cached.offsets.high_watermark, p.high_watermark);
-    cached.offsets.log_start_offset = std::max(cached.offsets.log_start_offset, p.log_start_offset);
+    MergeStoreOffsets(cached.offsets, p);
     cached.loaded = now;
   }
   co_return Status::Ok();
@@ -70,14 +103,12 @@ Task<Result<PartitionOffsets>> TopicCache::Offsets(const std::string& topic, int
   co_return it->second.offsets;
 }
 
-void TopicCache::AdvanceHighWatermark(const std::string& topic, int32_t partition,
-                                      int64_t high_watermark, int64_t log_start_offset) {
+void TopicCache::Advance(const std::string& topic, int32_t partition,
+                         const OffsetsAdvance& advance) {
   auto it = offsets_.find({topic, partition});
   // Partitions not yet loaded are read from the store on first use.
   if (it != offsets_.end()) {
-    auto& offsets = it->second.offsets;
-    offsets.high_watermark = std::max(offsets.high_watermark, high_watermark);
-    offsets.log_start_offset = std::max(offsets.log_start_offset, log_start_offset);
+    ApplyAdvance(it->second.offsets, advance);
   }
   commits_.Notify();
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -14,10 +15,34 @@
 
 namespace sluice::agent {
 
+// Transactions: a cached LSO is never derived from the high watermark; it only comes from
+// sources that know it (store reads, commit outcomes, markers, commit notices), so a stale value
+// is only ever too low, which is safe (docs/design-transactions.md §8).
+inline constexpr int64_t kUnknownAbortOffset = INT64_MAX;
+
 struct PartitionOffsets {
   int64_t log_start_offset = 0;
   int64_t high_watermark = 0;
+  int64_t last_stable_offset = 0;
+  // Offset of the newest ABORT marker (-1: none). kUnknownAbortOffset when the LSO was raised by
+  // a source that does not carry it: Fetch then asks the store for aborted transactions.
+  int64_t last_abort_offset = -1;
 };
+
+// New offsets of a partition after a commit, a marker or another agent's notice.
+struct OffsetsAdvance {
+  int64_t high_watermark = 0;
+  int64_t log_start_offset = 0;
+  int64_t last_stable_offset = -1;  // -1: unknown (the cached LSO stays)
+  // nullopt: unknown. A raised LSO then makes the cached value kUnknownAbortOffset, since the
+  // newly stable range may hold an abort this source did not report.
+  std::optional<int64_t> last_abort_offset;
+};
+
+// The merge rules, pure so they are tested alone: offsets only rise; an abort offset is trusted
+// only together with an LSO at least as new as the cached one.
+void MergeStoreOffsets(PartitionOffsets& cached, const metadata::PartitionInfo& stored);
+void ApplyAdvance(PartitionOffsets& cached, const OffsetsAdvance& advance);
 
 class TopicCache {
  public:
@@ -33,9 +58,8 @@ class TopicCache {
   Task<Result<PartitionOffsets>> Offsets(const std::string& topic, int32_t partition,
                                          bool fresh = false);
 
-  // Called after a commit of this agent: raise the high watermark and wake fetches.
-  void AdvanceHighWatermark(const std::string& topic, int32_t partition, int64_t high_watermark,
-                            int64_t log_start_offset);
+  // Called after a commit, a marker or a notice: raise the offsets (never lower) and wake fetches.
+  void Advance(const std::string& topic, int32_t partition, const OffsetsAdvance& advance);
   // Forget a topic (after create, delete, alter) so the next read sees the store.
   void Invalidate(const std::string& name);
 

@@ -26,7 +26,12 @@ std::string EncodeCommitNotices(const std::vector<CommitNotice>& notices) {
   std::string out;
   for (const auto& n : notices) {
     out += n.topic + '\t' + std::to_string(n.partition) + '\t' + std::to_string(n.high_watermark) +
-           '\t' + std::to_string(n.log_start_offset) + '\n';
+           '\t' + std::to_string(n.log_start_offset);
+    if (n.last_stable_offset >= 0) {
+      out += '\t' + std::to_string(n.last_stable_offset);
+      if (n.last_abort_offset) out += '\t' + std::to_string(*n.last_abort_offset);
+    }
+    out += '\n';
   }
   return out;
 }
@@ -38,15 +43,16 @@ Result<std::vector<CommitNotice>> DecodeCommitNotices(std::string_view body) {
     if (newline == std::string_view::npos) return Status::InvalidArgument("unterminated line");
     std::string_view line = body.substr(0, newline);
     body.remove_prefix(newline + 1);
-    std::string_view fields[4];
-    for (int i = 0; i < 4; ++i) {
+    std::string_view fields[6];
+    int count = 0;
+    while (true) {
+      if (count == 6) return Status::InvalidArgument("a line has at most six fields");
       auto tab = line.find('\t');
-      if ((i < 3) == (tab == std::string_view::npos)) {
-        return Status::InvalidArgument("a line needs exactly four tab-separated fields");
-      }
-      fields[i] = line.substr(0, tab);
-      line = i < 3 ? line.substr(tab + 1) : std::string_view{};
+      fields[count++] = line.substr(0, tab);
+      if (tab == std::string_view::npos) break;
+      line.remove_prefix(tab + 1);
     }
+    if (count < 4) return Status::InvalidArgument("a line needs four to six tab-separated fields");
     CommitNotice n;
     if (fields[0].empty() || fields[0].size() > 249) {
       return Status::InvalidArgument("bad topic name length");
@@ -58,6 +64,20 @@ Result<std::vector<CommitNotice>> DecodeCommitNotices(std::string_view body) {
     if (!ParseNumber(fields[1], n.partition) || !ParseNumber(fields[2], n.high_watermark) ||
         !ParseNumber(fields[3], n.log_start_offset) || n.log_start_offset > n.high_watermark) {
       return Status::InvalidArgument("bad partition or offsets");
+    }
+    if (count >= 5 && (!ParseNumber(fields[4], n.last_stable_offset) ||
+                       n.last_stable_offset > n.high_watermark)) {
+      return Status::InvalidArgument("bad last stable offset");
+    }
+    if (count == 6) {
+      int64_t abort_offset = 0;
+      // -1 (no abort) is the only negative value.
+      if (fields[5] == "-1") {
+        abort_offset = -1;
+      } else if (!ParseNumber(fields[5], abort_offset) || abort_offset >= n.high_watermark) {
+        return Status::InvalidArgument("bad last abort offset");
+      }
+      n.last_abort_offset = abort_offset;
     }
     out.push_back(std::move(n));
   }
@@ -77,7 +97,17 @@ void CommitNoticeSender::Send(const std::vector<CommitNotice>& notices) {
     Peer& peer = by_node_[agent.node_id];
     for (const auto& n : notices) {
       auto& slot = peer.pending[{n.topic, n.partition}];
-      if (n.high_watermark >= slot.high_watermark) slot = n;
+      if (n.high_watermark < slot.high_watermark) continue;
+      // An LSO travels with the abort offset it came with; keep the newest pair.
+      if (n.last_stable_offset < slot.last_stable_offset) {
+        int64_t lso = slot.last_stable_offset;
+        auto abort_offset = slot.last_abort_offset;
+        slot = n;
+        slot.last_stable_offset = lso;
+        slot.last_abort_offset = abort_offset;
+      } else {
+        slot = n;
+      }
     }
     Pump(agent);
   }

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -24,9 +25,13 @@ struct CommitNotice {
   int32_t partition = 0;
   int64_t high_watermark = 0;
   int64_t log_start_offset = 0;
+  int64_t last_stable_offset = -1;           // -1: unknown (notices of agents before transactions)
+  std::optional<int64_t> last_abort_offset;  // unknown unless the sender knew it with the LSO
 };
 
-// The wire form: one "topic\tpartition\thigh_watermark\tlog_start_offset" line per partition.
+// The wire form: one "topic\tpartition\thigh_watermark\tlog_start_offset" line per partition,
+// followed by "\tlast_stable_offset" when known and then "\tlast_abort_offset" when known
+// (4-field lines of older agents stay valid).
 std::string EncodeCommitNotices(const std::vector<CommitNotice>& notices);
 // Validates every field (topic name characters, non-negative numbers); InvalidArgument otherwise.
 Result<std::vector<CommitNotice>> DecodeCommitNotices(std::string_view body);

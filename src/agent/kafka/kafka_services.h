@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "agent/cluster/cluster_view.h"
 #include "agent/cluster/routing_log.h"
@@ -31,6 +33,7 @@ struct KafkaSettings {
   int32_t max_message_bytes = 1048588;                    // Kafka's message.max.bytes default
   int64_t default_retention_ms = 7LL * 24 * 3600 * 1000;  // -defaultRetentionMs
   int64_t default_retention_bytes = -1;                   // -defaultRetentionBytes
+  int32_t transaction_max_timeout_ms = 15 * 60 * 1000;    // -transactionMaxTimeout
 };
 
 struct KafkaServices {
@@ -50,6 +53,8 @@ struct KafkaServices {
   GroupForwarder* group_forwarder = nullptr;
   // Slows or refuses produce while compaction is behind; null: always admit.
   BacklogMonitor* backlog = nullptr;
+  // Markers a transaction call wrote: raise cached HWM/LSO, wake long polls (null in tests).
+  std::function<void(const std::vector<metadata::WrittenMarker>&)> markers_written = nullptr;
 };
 
 // One decoded request's context.

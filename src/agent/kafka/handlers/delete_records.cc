@@ -21,7 +21,8 @@ Task<DeleteRecordsResponse> HandleDeleteRecords(KafkaServices& s, RequestContext
       if (advanced.ok()) {
         out.low_watermark = *advanced;
         // This agent's view of the partition moves at once; others re-read within their TTL.
-        s.topics.AdvanceHighWatermark(topic.name, p.partition_index, 0, *advanced);
+        s.topics.Advance(topic.name, p.partition_index,
+                         {.log_start_offset = *advanced, .last_abort_offset = std::nullopt});
       } else if (advanced.status().code() == StatusCode::kNotFound) {
         out.error_code = Code(ErrorCode::kUnknownTopicOrPartition);
       } else if (advanced.status().code() == StatusCode::kInvalidArgument) {
