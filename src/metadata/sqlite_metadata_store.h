@@ -82,6 +82,20 @@ class SqliteMetadataStore final : public MetadataStore {
   Task<Result<std::vector<std::string>>> RenewGroupLeases(int32_t node_id, int64_t now_ms,
                                                           int64_t lease_ms) override;
   Task<Status> ReleaseGroupLeases(int32_t node_id, std::string group) override;
+  // Transactions (sqlite_txn.cc).
+  Task<Result<InitTxnProducerResult>> InitTransactionalProducer(InitTxnProducerRequest request,
+                                                                int64_t now_ms) override;
+  Task<Result<std::vector<int16_t>>> AddPartitionsToTxn(
+      TxnProducer producer, std::vector<std::pair<std::string, int32_t>> partitions,
+      int64_t now_ms) override;
+  Task<Result<int16_t>> AddGroupToTxn(TxnProducer producer, std::string group,
+                                      int64_t now_ms) override;
+  Task<Result<int16_t>> StageTxnOffsets(
+      TxnProducer producer, std::string group,
+      std::vector<std::tuple<std::string, int32_t, CommittedOffset>> offsets,
+      int64_t now_ms) override;
+  Task<Result<EndTxnResult>> EndTransaction(TxnProducer producer, bool commit,
+                                            int64_t now_ms) override;
 
  private:
   struct TopicRow {
@@ -146,6 +160,17 @@ class SqliteMetadataStore final : public MetadataStore {
   Result<std::vector<std::string>> RenewGroupLeasesNow(int32_t node_id, int64_t now_ms,
                                                        int64_t lease_ms);
   Status ReleaseGroupLeasesNow(int32_t node_id, const std::string& group);
+  Result<InitTxnProducerResult> InitTransactionalProducerNow(const InitTxnProducerRequest& request,
+                                                             int64_t now_ms);
+  Result<std::vector<int16_t>> AddPartitionsToTxnNow(
+      const TxnProducer& producer, const std::vector<std::pair<std::string, int32_t>>& partitions,
+      int64_t now_ms);
+  Result<int16_t> AddGroupToTxnNow(const TxnProducer& producer, const std::string& group,
+                                   int64_t now_ms);
+  Result<int16_t> StageTxnOffsetsNow(
+      const TxnProducer& producer, const std::string& group,
+      const std::vector<std::tuple<std::string, int32_t, CommittedOffset>>& offsets);
+  Result<EndTxnResult> EndTransactionNow(const TxnProducer& producer, bool commit, int64_t now_ms);
 
   std::unique_ptr<SqliteDb> db_;
   asio::thread_pool thread_{1};  // joined in the destructor before db_ closes
