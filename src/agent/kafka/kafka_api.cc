@@ -74,6 +74,7 @@ bool IsGroupApi(int16_t api_key) {
     case ApiKey::kHeartbeat:
     case ApiKey::kLeaveGroup:
     case ApiKey::kOffsetCommit:
+    case ApiKey::kTxnOffsetCommit:
     case ApiKey::kOffsetFetch:
     case ApiKey::kOffsetDelete:
     case ApiKey::kDescribeGroups:
@@ -258,6 +259,19 @@ Task<Result<network::ResponseTask>> KafkaApi::AdmitRequest(
       co_return Route<ListGroupsRequest>(s, ctx, reader, HandleListGroups);
     case ApiKey::kDeleteGroups:
       co_return Route<DeleteGroupsRequest>(s, ctx, reader, HandleDeleteGroups);
+    case ApiKey::kAddPartitionsToTxn:
+      co_return Route<AddPartitionsToTxnRequest>(s, ctx, reader, HandleAddPartitionsToTxn);
+    case ApiKey::kAddOffsetsToTxn:
+      co_return Route<AddOffsetsToTxnRequest>(s, ctx, reader, HandleAddOffsetsToTxn);
+    case ApiKey::kEndTxn:
+      co_return Route<EndTxnRequest>(s, ctx, reader, HandleEndTxn);
+    case ApiKey::kTxnOffsetCommit:
+      co_return RouteGroup<TxnOffsetCommitRequest>(s, ctx, reader, std::move(frame),
+                                                   HandleTxnOffsetCommit);
+    case ApiKey::kDescribeTransactions:
+      co_return Route<DescribeTransactionsRequest>(s, ctx, reader, HandleDescribeTransactions);
+    case ApiKey::kListTransactions:
+      co_return Route<ListTransactionsRequest>(s, ctx, reader, HandleListTransactions);
     default:
       break;
   }

@@ -128,6 +128,7 @@ Task<void> Batcher::Flush(Buffer buffer) {
     c.producer_id = chunk.producer_id;
     c.producer_epoch = chunk.producer_epoch;
     c.base_sequence = chunk.base_sequence;
+    c.transactional = chunk.transactional;
     request.chunks.push_back(std::move(c));
   }
   Bytes object = writer.Finish(object_id, /*level=*/0);

@@ -35,6 +35,7 @@ struct PendingChunk {
   int64_t producer_id = -1;
   int16_t producer_epoch = -1;
   int32_t base_sequence = -1;
+  bool transactional = false;  // part of a transaction (the commit checks it against the store)
 };
 
 using AppendOutcome = Result<std::vector<metadata::ChunkOutcome>>;

@@ -3,6 +3,7 @@
 // later sees them; the coordinator only decides whether a member may commit. OffsetCommit and
 // OffsetDelete run at the group's owner (forwarded there); OffsetFetch, which only reads the
 // store, is answered by any agent, for any number of groups.
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -120,6 +121,89 @@ Task<OffsetCommitResponse> HandleOffsetCommit(KafkaServices& s, RequestContext c
   co_return response;
 }
 
+// TxnOffsetCommit at the group's owner (routed like OffsetCommit): generation/member checks when
+// v3 names a member or a generation; v0-2 and "generation -1, no member" are accepted whatever the
+// group's state (sendOffsetsToTransaction(offsets, groupId), as Kafka). The store then checks the
+// producer (id, epoch) and that the transaction is Ongoing with the group added.
+Task<TxnOffsetCommitResponse> HandleTxnOffsetCommit(KafkaServices& s, RequestContext ctx,
+                                                    TxnOffsetCommitRequest req) {
+  int16_t allowed = NotOwnedHere(ctx) ? Code(ErrorCode::kNotCoordinator) : 0;
+  if (allowed == 0 && ctx.api_version >= 3 && (!req.member_id.empty() || req.generation_id >= 0)) {
+    allowed = s.groups.ValidateOffsetCommit(req.group_id, req.generation_id, req.member_id,
+                                            req.group_instance_id);
+  }
+  TxnOffsetCommitResponse response;
+  std::map<std::string, int32_t> partition_counts;
+  std::vector<std::tuple<std::string, int32_t, metadata::CommittedOffset>> to_stage;
+  const int64_t now = s.clock.NowMs();
+  for (auto& topic : req.topics) {
+    auto& topic_out = response.topics.emplace_back();
+    topic_out.name = topic.name;
+    const int32_t partitions =
+        allowed == 0 ? co_await PartitionCount(s, partition_counts, topic.name) : 0;
+    for (auto& p : topic.partitions) {
+      auto& out = topic_out.partitions.emplace_back();
+      out.partition_index = p.partition_index;
+      const std::string metadata = p.committed_metadata.value_or("");
+      if (allowed != 0) {
+        out.error_code = allowed;
+      } else if (metadata.size() > kMaxOffsetMetadataBytes) {
+        out.error_code = Code(ErrorCode::kOffsetMetadataTooLarge);
+      } else if (p.partition_index < 0 || p.partition_index >= partitions) {
+        out.error_code = Code(ErrorCode::kUnknownTopicOrPartition);
+      } else {
+        metadata::CommittedOffset committed;
+        committed.offset = p.committed_offset;
+        committed.leader_epoch = p.committed_leader_epoch;
+        committed.metadata = metadata;
+        committed.commit_time_ms = now;
+        to_stage.emplace_back(topic.name, p.partition_index, std::move(committed));
+      }
+    }
+  }
+  if (to_stage.empty()) co_return response;
+  auto staged = co_await s.store.StageTxnOffsets(
+      metadata::TxnProducer{.transactional_id = req.transactional_id,
+                            .producer_id = req.producer_id,
+                            .producer_epoch = req.producer_epoch},
+      req.group_id, std::move(to_stage), now);
+  // One answer for every partition that reached the store; Kafka uses 47 here at every version.
+  const int16_t code = !staged.ok() ? Code(ErrorCode::kCoordinatorNotAvailable)
+                                    : TxnErrorForVersion(*staged, ctx.api_version, INT16_MAX);
+  for (auto& t : response.topics) {
+    for (auto& p : t.partitions) {
+      if (p.error_code == 0) p.error_code = code;
+    }
+  }
+  co_return response;
+}
+
+// OffsetFetch v7+ require_stable (read_committed consumers): partitions with offsets staged by
+// an open transaction answer UNSTABLE_OFFSET_COMMIT (retriable), as do all when the store fails.
+template <typename Topic>
+Task<void> MarkUnstableOffsets(KafkaServices& s, const std::string& group,
+                               std::vector<Topic>& topics) {
+  std::vector<std::pair<std::string, int32_t>> asked;
+  for (const auto& t : topics) {
+    for (const auto& p : t.partitions) {
+      if (p.error_code == 0) asked.emplace_back(t.name, p.partition_index);
+    }
+  }
+  if (asked.empty()) co_return;
+  auto pending = co_await s.store.PendingTxnOffsets(group, asked);
+  for (auto& t : topics) {
+    for (auto& p : t.partitions) {
+      if (p.error_code != 0) continue;
+      if (pending.ok() && std::find(pending->begin(), pending->end(),
+                                    std::make_pair(t.name, p.partition_index)) == pending->end()) {
+        continue;
+      }
+      p.error_code = Code(ErrorCode::kUnstableOffsetCommit);
+      p.committed_offset = -1;
+    }
+  }
+}
+
 Task<OffsetFetchResponse> HandleOffsetFetch(KafkaServices& s, RequestContext ctx,
                                             OffsetFetchRequest req) {
   OffsetFetchResponse response;
@@ -135,6 +219,7 @@ Task<OffsetFetchResponse> HandleOffsetFetch(KafkaServices& s, RequestContext ctx
       out.topics =
           AnswerOffsets<OffsetFetchResponse::OffsetFetchResponseTopics,
                         OffsetFetchResponse::OffsetFetchResponsePartitions>(*stored, g.topics);
+      if (req.require_stable) co_await MarkUnstableOffsets(s, g.group_id, out.topics);
     }
     co_return response;
   }
@@ -159,6 +244,9 @@ Task<OffsetFetchResponse> HandleOffsetFetch(KafkaServices& s, RequestContext ctx
   response.topics =
       AnswerOffsets<OffsetFetchResponse::OffsetFetchResponseTopic,
                     OffsetFetchResponse::OffsetFetchResponsePartition>(*stored, req.topics);
+  if (ctx.api_version >= 7 && req.require_stable) {
+    co_await MarkUnstableOffsets(s, req.group_id, response.topics);
+  }
   co_return response;
 }
 

@@ -58,8 +58,9 @@ Task<Coordinator> Locate(KafkaServices& s, const RequestContext& ctx, int8_t key
                          const std::string& key) {
   Coordinator c;
   if (key_type == kTransactionKey) {
-    c.error = Code(ErrorCode::kCoordinatorNotAvailable);
-    c.message = "transactions are not supported yet";
+    // Any agent answers transaction APIs against the store (no transaction ownership yet): the
+    // client gets an agent it may be shown, preferably this one, as for an unowned group.
+    c = ChooseCoordinator(s, ctx, key, groups::GroupOwner{});
   } else if (key_type != kGroupKey) {
     c.error = Code(ErrorCode::kInvalidRequest);
     c.message = "unknown coordinator key type";

@@ -59,6 +59,25 @@ Task<DescribeGroupsResponse> HandleDescribeGroups(KafkaServices&, RequestContext
 Task<ListGroupsResponse> HandleListGroups(KafkaServices&, RequestContext, ListGroupsRequest);
 Task<DeleteGroupsResponse> HandleDeleteGroups(KafkaServices&, RequestContext, DeleteGroupsRequest);
 
+// Transactions (handlers/transactions.cc; TxnOffsetCommit in group_offsets.cc, routed to the
+// group's owner like OffsetCommit). Any agent answers them against the store.
+Task<AddPartitionsToTxnResponse> HandleAddPartitionsToTxn(KafkaServices&, RequestContext,
+                                                          AddPartitionsToTxnRequest);
+Task<AddOffsetsToTxnResponse> HandleAddOffsetsToTxn(KafkaServices&, RequestContext,
+                                                    AddOffsetsToTxnRequest);
+Task<EndTxnResponse> HandleEndTxn(KafkaServices&, RequestContext, EndTxnRequest);
+Task<TxnOffsetCommitResponse> HandleTxnOffsetCommit(KafkaServices&, RequestContext,
+                                                    TxnOffsetCommitRequest);
+Task<DescribeTransactionsResponse> HandleDescribeTransactions(KafkaServices&, RequestContext,
+                                                              DescribeTransactionsRequest);
+Task<ListTransactionsResponse> HandleListTransactions(KafkaServices&, RequestContext,
+                                                      ListTransactionsRequest);
+// The store answers PRODUCER_FENCED (90); request versions before `first_version_with_fenced`
+// predate it and get INVALID_PRODUCER_EPOCH (47) instead (design-transactions.md §2).
+int16_t TxnErrorForVersion(int16_t error, int16_t version, int16_t first_version_with_fenced);
+// ListTransactions: the one agent that lists (the live agent with the lowest node id).
+bool ListsTransactions(const ClusterView& cluster);
+
 // Encodes header + body for the request's version.
 Bytes EncodeResponse(const RequestContext& ctx, const auto& response) {
   Writer w;

@@ -42,9 +42,9 @@ int32_t MaxMessageBytes(const KafkaServices& s, const metadata::TopicInfo& topic
 
 // Validates one partition's records and appends its chunks; returns the Kafka error code.
 int16_t CollectChunks(const KafkaServices& s, const metadata::TopicInfo& topic, int32_t partition,
-                      int16_t version, const std::optional<Bytes>& records,
-                      std::optional<int64_t> append_time, std::vector<PendingChunk>& chunks,
-                      std::string& message) {
+                      int16_t version, bool has_transactional_id,
+                      const std::optional<Bytes>& records, std::optional<int64_t> append_time,
+                      std::vector<PendingChunk>& chunks, std::string& message) {
   if (!records || records->empty()) {
     message = "no record batches";
     return Code(ErrorCode::kCorruptMessage);
@@ -85,9 +85,18 @@ int16_t CollectChunks(const KafkaServices& s, const metadata::TopicInfo& topic, 
       message = valid.message();
       return KafkaErrorCode(error);
     }
-    if (batch.header.is_transactional()) {
-      message = "transactional batches need a transaction coordinator, which Sluice lacks yet";
+    // Control batches were refused by ValidateBatch (INVALID_RECORD, as Kafka). A transactional
+    // batch needs the request's transactional id (Kafka: TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
+    // and a producer id; a request with a transactional id carries only transactional batches.
+    // The store checks the transaction itself (state, epoch, partition added) in the commit.
+    if (batch.header.is_transactional() && !has_transactional_id) {
+      message = "a transactional batch needs the request's transactional_id";
       return Code(ErrorCode::kTransactionalIdAuthorizationFailed);
+    }
+    if (batch.header.is_transactional() != has_transactional_id ||
+        (has_transactional_id && batch.header.producer_id < 0)) {
+      message = "with a transactional_id every batch must be transactional with a producer id";
+      return Code(ErrorCode::kInvalidRecord);
     }
     PendingChunk chunk;
     chunk.topic = topic.name;
@@ -105,6 +114,7 @@ int16_t CollectChunks(const KafkaServices& s, const metadata::TopicInfo& topic, 
     chunk.producer_id = batch.header.producer_id;
     chunk.producer_epoch = batch.header.producer_epoch;
     chunk.base_sequence = batch.header.base_sequence;
+    chunk.transactional = batch.header.is_transactional();
     out.push_back(std::move(chunk));
   }
   for (auto& chunk : out) chunks.push_back(std::move(chunk));
@@ -171,8 +181,6 @@ Task<Result<network::ResponseTask>> AdmitProduce(KafkaServices& s, RequestContex
     int16_t topic_error = 0;
     if (!acks_valid) {
       topic_error = Code(ErrorCode::kInvalidRequiredAcks);
-    } else if (req.transactional_id.has_value()) {
-      topic_error = Code(ErrorCode::kTransactionalIdAuthorizationFailed);
     } else {
       auto found = co_await s.topics.Get(topic_data.name);
       if (!found.ok()) {
@@ -200,9 +208,9 @@ Task<Result<network::ResponseTask>> AdmitProduce(KafkaServices& s, RequestContex
         slot.first_chunk = chunks.size();
         auto append_time = LogAppendTime(s, *topic);
         slot.log_append_time_ms = append_time.value_or(-1);
-        slot.error_code =
-            CollectChunks(s, *topic, partition_data.index, ctx.api_version, partition_data.records,
-                          append_time, chunks, slot.error_message);
+        slot.error_code = CollectChunks(s, *topic, partition_data.index, ctx.api_version,
+                                        req.transactional_id.has_value(), partition_data.records,
+                                        append_time, chunks, slot.error_message);
         slot.chunk_count = chunks.size() - slot.first_chunk;
       }
       slots.push_back(std::move(slot));

@@ -4,7 +4,41 @@
 
 namespace sluice::agent {
 
-Task<InitProducerIdResponse> HandleInitProducerId(KafkaServices& s, RequestContext,
+namespace {
+
+// With a transactional id (KIP-98): the store bumps the epoch, aborting an open transaction of
+// the id first; v3+ lets a producer that knows its id recover its epoch (KIP-360).
+Task<InitProducerIdResponse> InitTransactionalProducer(KafkaServices& s, const RequestContext& ctx,
+                                                       InitProducerIdRequest req) {
+  InitProducerIdResponse response;
+  if (req.transaction_timeout_ms <= 0 ||
+      req.transaction_timeout_ms > s.settings.transaction_max_timeout_ms) {
+    response.error_code = Code(ErrorCode::kInvalidTransactionTimeout);
+    co_return response;
+  }
+  metadata::InitTxnProducerRequest init;
+  init.transactional_id = *req.transactional_id;
+  init.transaction_timeout_ms = req.transaction_timeout_ms;
+  init.producer_id = req.producer_id;
+  init.producer_epoch = req.producer_epoch;
+  auto result = co_await s.store.InitTransactionalProducer(std::move(init), s.clock.NowMs());
+  if (!result.ok()) {
+    response.error_code = Code(ErrorCode::kCoordinatorNotAvailable);  // retriable
+    co_return response;
+  }
+  if (!result->markers.empty() && s.markers_written) s.markers_written(result->markers);
+  // PRODUCER_FENCED exists from InitProducerId v4 on (design §2).
+  response.error_code = TxnErrorForVersion(result->error_code, ctx.api_version, 4);
+  if (response.error_code == 0) {
+    response.producer_id = result->producer_id;
+    response.producer_epoch = result->producer_epoch;
+  }
+  co_return response;
+}
+
+}  // namespace
+
+Task<InitProducerIdResponse> HandleInitProducerId(KafkaServices& s, RequestContext ctx,
                                                   InitProducerIdRequest req) {
   InitProducerIdResponse response;
   // KIP-360: an idempotent producer that knows its id asks for a bumped epoch; a new epoch
@@ -14,6 +48,9 @@ Task<InitProducerIdResponse> HandleInitProducerId(KafkaServices& s, RequestConte
     response.producer_id = req.producer_id;
     response.producer_epoch = static_cast<int16_t>(req.producer_epoch + 1);
     co_return response;
+  }
+  if (req.transactional_id) {
+    co_return co_await InitTransactionalProducer(s, ctx, std::move(req));
   }
   auto allocated = co_await s.store.AllocateProducerId(req.transactional_id);
   if (!allocated.ok()) {
