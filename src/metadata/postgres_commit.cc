@@ -448,9 +448,9 @@ Result<std::vector<IndexedChunk>> PostgresMetadataStore::FindChunksNow(PgConnect
     if (partition < 0 || partition >= row.num_partitions) {
       return Status::NotFound("unknown partition " + topic + "-" + std::to_string(partition));
     }
-    SLUICE_ASSIGN_OR_RETURN(PgResult res, db.Exec(kChunksAndMarkers, {ByteView(row.id), partition,
-                                                                      from_offset,
-                                                                      kMaxChunksPerFind}));
+    SLUICE_ASSIGN_OR_RETURN(
+        PgResult res,
+        db.Exec(kChunksAndMarkers, {ByteView(row.id), partition, from_offset, kMaxChunksPerFind}));
     std::vector<IndexedChunk> out;
     uint64_t bytes = 0;
     for (int r = 0; r < res.rows() && static_cast<int>(out.size()) < kMaxChunksPerFind; ++r) {

@@ -62,9 +62,9 @@ Result<std::optional<LockedTxn>> LockTxnNow(PgConnection& db, const std::string&
     t.deadline_ms = deadline;
   }
   // Read after the lock: a statement of its own sees the epoch the lock holder last wrote.
-  SLUICE_ASSIGN_OR_RETURN(PgResult epoch,
-                          db.Exec("SELECT producer_epoch FROM producers WHERE producer_id = $1",
-                                  {t.row.producer_id}));
+  SLUICE_ASSIGN_OR_RETURN(
+      PgResult epoch,
+      db.Exec("SELECT producer_epoch FROM producers WHERE producer_id = $1", {t.row.producer_id}));
   if (epoch.rows() == 0) return Status::Corruption("transaction without its producers row");
   SLUICE_ASSIGN_OR_RETURN(t.row.producer_epoch, EpochAt(epoch, 0, 0));
   return std::optional<LockedTxn>(t);
@@ -73,9 +73,10 @@ Result<std::optional<LockedTxn>> LockTxnNow(PgConnection& db, const std::string&
 Status SetStateNow(PgConnection& db, const std::string& transactional_id, txn::TxnState state,
                    int64_t now_ms) {
   return db
-      .Exec("UPDATE transactions SET state = $2, started_ms = -1, deadline_ms = NULL, "
-            "updated_ms = $3 WHERE transactional_id = $1",
-            {transactional_id, std::string(txn::TxnStateName(state)), now_ms})
+      .Exec(
+          "UPDATE transactions SET state = $2, started_ms = -1, deadline_ms = NULL, "
+          "updated_ms = $3 WHERE transactional_id = $1",
+          {transactional_id, std::string(txn::TxnStateName(state)), now_ms})
       .status();
 }
 
@@ -84,10 +85,9 @@ Status SetStateNow(PgConnection& db, const std::string& transactional_id, txn::T
 Result<int64_t> StableOffsetNow(PgConnection& db, ByteView topic_id, int32_t partition,
                                 int64_t log_start, int64_t high_watermark) {
   SLUICE_ASSIGN_OR_RETURN(
-      PgResult res,
-      db.Exec("SELECT MIN(first_offset) FROM txn_partitions WHERE topic_id = $1 AND "
-              "partition_id = $2 AND first_offset IS NOT NULL",
-              {topic_id, partition}));
+      PgResult res, db.Exec("SELECT MIN(first_offset) FROM txn_partitions WHERE topic_id = $1 AND "
+                            "partition_id = $2 AND first_offset IS NOT NULL",
+                            {topic_id, partition}));
   int64_t lso = high_watermark;
   if (res.rows() == 1 && !res.IsNull(0, 0)) {
     SLUICE_ASSIGN_OR_RETURN(lso, res.Int(0, 0));
@@ -128,9 +128,9 @@ Result<std::vector<WrittenMarker>> FinishTxnNow(PgConnection& db,
   std::set<std::string> topics_locked;
   for (const Target& t : targets) {  // sorted by name: the commit's order
     if (!topics_locked.insert(t.topic).second) continue;
-    SLUICE_RETURN_IF_ERROR(db.Exec("SELECT 1 FROM topics WHERE topic_id = $1 FOR SHARE",
-                                   {ByteView(t.topic_id)})
-                               .status());
+    SLUICE_RETURN_IF_ERROR(
+        db.Exec("SELECT 1 FROM topics WHERE topic_id = $1 FOR SHARE", {ByteView(t.topic_id)})
+            .status());
   }
   const int64_t committed = commit ? 1 : 0;
   for (Target& t : targets) {
@@ -151,10 +151,11 @@ Result<std::vector<WrittenMarker>> FinishTxnNow(PgConnection& db,
                  t.first_offset, now_ms})
             .status());
     SLUICE_RETURN_IF_ERROR(
-        db.Exec(commit ? "UPDATE partitions SET high_watermark = $3 WHERE topic_id = $1 AND "
-                         "partition_id = $2"
-                       : "UPDATE partitions SET high_watermark = $3, last_abort_offset = "
-                         "GREATEST(last_abort_offset, $4) WHERE topic_id = $1 AND partition_id = $2",
+        db.Exec(commit
+                    ? "UPDATE partitions SET high_watermark = $3 WHERE topic_id = $1 AND "
+                      "partition_id = $2"
+                    : "UPDATE partitions SET high_watermark = $3, last_abort_offset = "
+                      "GREATEST(last_abort_offset, $4) WHERE topic_id = $1 AND partition_id = $2",
                 commit ? std::vector<PgParam>{topic_id, t.partition, t.marker_offset + 1}
                        : std::vector<PgParam>{topic_id, t.partition, t.marker_offset + 1,
                                               t.marker_offset})
@@ -173,10 +174,10 @@ Result<std::vector<WrittenMarker>> FinishTxnNow(PgConnection& db,
             .status());
   }
   for (const char* table : {"txn_pending_offsets", "txn_groups", "txn_partitions"}) {
-    SLUICE_RETURN_IF_ERROR(db.Exec(std::string("DELETE FROM ") + table +
-                                       " WHERE transactional_id = $1",
-                                   {transactional_id})
-                               .status());
+    SLUICE_RETURN_IF_ERROR(
+        db.Exec(std::string("DELETE FROM ") + table + " WHERE transactional_id = $1",
+                {transactional_id})
+            .status());
   }
   std::vector<WrittenMarker> written;
   for (const Target& t : targets) {
@@ -186,9 +187,9 @@ Result<std::vector<WrittenMarker>> FinishTxnNow(PgConnection& db,
     m.marker_offset = t.marker_offset;
     m.high_watermark = t.marker_offset + 1;
     m.log_start_offset = t.log_start;
-    SLUICE_ASSIGN_OR_RETURN(m.last_stable_offset,
-                            StableOffsetNow(db, ByteView(t.topic_id), t.partition, t.log_start,
-                                            m.high_watermark));
+    SLUICE_ASSIGN_OR_RETURN(
+        m.last_stable_offset,
+        StableOffsetNow(db, ByteView(t.topic_id), t.partition, t.log_start, m.high_watermark));
     written.push_back(std::move(m));
   }
   return written;
@@ -199,10 +200,11 @@ Status StartIfIdleNow(PgConnection& db, const std::string& transactional_id, con
                       int64_t now_ms) {
   if (!txn::StartsTransaction(t.row.state)) return Status::Ok();
   return db
-      .Exec("UPDATE transactions SET state = $2, started_ms = $3, deadline_ms = $4, updated_ms "
-            "= $3 WHERE transactional_id = $1",
-            {transactional_id, std::string(txn::TxnStateName(txn::TxnState::kOngoing)), now_ms,
-             now_ms + t.timeout_ms})
+      .Exec(
+          "UPDATE transactions SET state = $2, started_ms = $3, deadline_ms = $4, updated_ms "
+          "= $3 WHERE transactional_id = $1",
+          {transactional_id, std::string(txn::TxnStateName(txn::TxnState::kOngoing)), now_ms,
+           now_ms + t.timeout_ms})
       .status();
 }
 
@@ -223,17 +225,15 @@ Result<InitTxnProducerResult> InitNow(PgConnection& db, const InitTxnProducerReq
   return InTransaction(db, Retry::kNo, [&]() -> Result<InitTxnProducerResult> {
     InitTxnProducerResult out;
     // Serialises inits of one id before its row exists (the same key AllocateProducerId uses).
-    SLUICE_RETURN_IF_ERROR(
-        db.Exec("SELECT pg_advisory_xact_lock($1, hashtext($2))",
-                {static_cast<int32_t>(kMigrationAdvisoryLock & 0x7fffffff),
-                 request.transactional_id})
-            .status());
+    SLUICE_RETURN_IF_ERROR(db.Exec("SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                                   {static_cast<int32_t>(kMigrationAdvisoryLock & 0x7fffffff),
+                                    request.transactional_id})
+                               .status());
     SLUICE_ASSIGN_OR_RETURN(std::optional<LockedTxn> locked,
                             LockTxnNow(db, request.transactional_id, "FOR UPDATE"));
     std::optional<txn::TxnRow> row;
     if (locked) row = locked->row;
-    const txn::InitDecision d =
-        txn::DecideInit(row, request.producer_id, request.producer_epoch);
+    const txn::InitDecision d = txn::DecideInit(row, request.producer_id, request.producer_epoch);
     if (d.error_code != txn::kNone) {
       out.error_code = d.error_code;
       return out;
@@ -341,8 +341,8 @@ Result<std::vector<int16_t>> AddPartitionsNow(
   });
 }
 
-Result<int16_t> AddGroupNow(PgConnection& db, const TxnProducer& producer,
-                            const std::string& group, int64_t now_ms) {
+Result<int16_t> AddGroupNow(PgConnection& db, const TxnProducer& producer, const std::string& group,
+                            int64_t now_ms) {
   SLUICE_RETURN_IF_ERROR(RequireTransactionalId(producer.transactional_id));
   if (group.empty()) return Status::InvalidArgument("group id is empty");
   return InTransaction(db, Retry::kYes, [&]() -> Result<int16_t> {
@@ -350,8 +350,8 @@ Result<int16_t> AddGroupNow(PgConnection& db, const TxnProducer& producer,
                             LockTxnNow(db, producer.transactional_id, "FOR UPDATE"));
     std::optional<txn::TxnRow> row;
     if (locked) row = locked->row;
-    const int16_t check = txn::CheckCall(row, producer.producer_id, producer.producer_epoch,
-                                         txn::TxnCall::kAddGroup);
+    const int16_t check =
+        txn::CheckCall(row, producer.producer_id, producer.producer_epoch, txn::TxnCall::kAddGroup);
     if (check != txn::kNone) return check;
     SLUICE_RETURN_IF_ERROR(StartIfIdleNow(db, producer.transactional_id, *locked, now_ms));
     SLUICE_RETURN_IF_ERROR(db.Exec("INSERT INTO txn_groups (transactional_id, group_id) VALUES "
@@ -404,9 +404,8 @@ Result<EndTxnResult> EndNow(PgConnection& db, const TxnProducer& producer, bool 
                             LockTxnNow(db, producer.transactional_id, "FOR UPDATE"));
     std::optional<txn::TxnRow> row;
     if (locked) row = locked->row;
-    out.error_code =
-        txn::CheckCall(row, producer.producer_id, producer.producer_epoch,
-                       commit ? txn::TxnCall::kEndCommit : txn::TxnCall::kEndAbort);
+    out.error_code = txn::CheckCall(row, producer.producer_id, producer.producer_epoch,
+                                    commit ? txn::TxnCall::kEndCommit : txn::TxnCall::kEndAbort);
     if (out.error_code != txn::kNone) return out;
     switch (txn::DecideEndTxn(row->state, commit)) {
       case txn::EndTxnAction::kReject:
@@ -417,9 +416,9 @@ Result<EndTxnResult> EndNow(PgConnection& db, const TxnProducer& producer, bool 
       case txn::EndTxnAction::kWriteMarkers:
         break;
     }
-    SLUICE_ASSIGN_OR_RETURN(out.markers, FinishTxnNow(db, producer.transactional_id,
-                                                      row->producer_id, row->producer_epoch,
-                                                      commit, now_ms));
+    SLUICE_ASSIGN_OR_RETURN(out.markers,
+                            FinishTxnNow(db, producer.transactional_id, row->producer_id,
+                                         row->producer_epoch, commit, now_ms));
     SLUICE_RETURN_IF_ERROR(SetStateNow(
         db, producer.transactional_id,
         commit ? txn::TxnState::kCompleteCommit : txn::TxnState::kCompleteAbort, now_ms));
@@ -442,18 +441,19 @@ Result<std::optional<ExpiredTxnAbort>> AbortIfExpiredNow(PgConnection& db,
     // Fence the timed-out producer: its epoch moves on and is remembered for KIP-360 recovery.
     const int16_t fenced = locked->row.producer_epoch;
     const int16_t epoch = txn::BumpedEpoch(fenced).value_or(std::numeric_limits<int16_t>::max());
-    SLUICE_RETURN_IF_ERROR(db.Exec("UPDATE producers SET producer_epoch = $1 WHERE producer_id = $2",
-                                   {epoch, locked->row.producer_id})
-                               .status());
+    SLUICE_RETURN_IF_ERROR(
+        db.Exec("UPDATE producers SET producer_epoch = $1 WHERE producer_id = $2",
+                {epoch, locked->row.producer_id})
+            .status());
     SLUICE_RETURN_IF_ERROR(db.Exec("UPDATE transactions SET last_producer_epoch = $2 WHERE "
                                    "transactional_id = $1",
                                    {transactional_id, fenced})
                                .status());
     ExpiredTxnAbort abort;
     abort.transactional_id = transactional_id;
-    SLUICE_ASSIGN_OR_RETURN(abort.markers, FinishTxnNow(db, transactional_id,
-                                                        locked->row.producer_id, epoch,
-                                                        /*commit=*/false, now_ms));
+    SLUICE_ASSIGN_OR_RETURN(abort.markers,
+                            FinishTxnNow(db, transactional_id, locked->row.producer_id, epoch,
+                                         /*commit=*/false, now_ms));
     SLUICE_RETURN_IF_ERROR(
         SetStateNow(db, transactional_id, txn::TxnState::kCompleteAbort, now_ms));
     return Out(std::move(abort));
@@ -553,7 +553,8 @@ Result<std::vector<AbortedTxn>> FindAbortedNow(PgConnection& db, const std::stri
                                                int64_t to_offset) {
   return InTransaction(db, Retry::kYes, [&]() -> Result<std::vector<AbortedTxn>> {
     SLUICE_ASSIGN_OR_RETURN(
-        PgResult t, db.Exec("SELECT topic_id, num_partitions FROM topics WHERE name = $1", {topic}));
+        PgResult t,
+        db.Exec("SELECT topic_id, num_partitions FROM topics WHERE name = $1", {topic}));
     if (t.rows() == 0) return Status::NotFound("unknown topic '" + topic + "'");
     SLUICE_ASSIGN_OR_RETURN(Bytes id, t.Bytea(0, 0));
     SLUICE_ASSIGN_OR_RETURN(const int32_t count, Int32At(t, 0, 1));
@@ -582,10 +583,9 @@ Result<std::vector<std::pair<std::string, int32_t>>> PendingOffsetsNow(
     const std::vector<std::pair<std::string, int32_t>>& partitions) {
   using Out = std::vector<std::pair<std::string, int32_t>>;
   return InTransaction(db, Retry::kYes, [&]() -> Result<Out> {
-    SLUICE_ASSIGN_OR_RETURN(PgResult res,
-                            db.Exec("SELECT DISTINCT topic_name, partition_id FROM "
-                                    "txn_pending_offsets WHERE group_id = $1",
-                                    {group}));
+    SLUICE_ASSIGN_OR_RETURN(PgResult res, db.Exec("SELECT DISTINCT topic_name, partition_id FROM "
+                                                  "txn_pending_offsets WHERE group_id = $1",
+                                                  {group}));
     std::set<std::pair<std::string, int32_t>> pending;
     for (int r = 0; r < res.rows(); ++r) {
       SLUICE_ASSIGN_OR_RETURN(const int32_t partition, Int32At(res, r, 1));
@@ -633,17 +633,17 @@ Task<Result<InitTxnProducerResult>> PostgresMetadataStore::InitTransactionalProd
 }
 
 Task<Result<std::vector<int16_t>>> PostgresMetadataStore::AddPartitionsToTxn(
-    TxnProducer producer, std::vector<std::pair<std::string, int32_t>> partitions,
-    int64_t now_ms) {
-  auto work = [producer = std::move(producer), partitions = std::move(partitions),
-               now_ms](PgConnection& db) { return AddPartitionsNow(db, producer, partitions, now_ms); };
+    TxnProducer producer, std::vector<std::pair<std::string, int32_t>> partitions, int64_t now_ms) {
+  auto work = [producer = std::move(producer), partitions = std::move(partitions), now_ms](
+                  PgConnection& db) { return AddPartitionsNow(db, producer, partitions, now_ms); };
   co_return co_await pool_->Run(std::move(work));
 }
 
 Task<Result<int16_t>> PostgresMetadataStore::AddGroupToTxn(TxnProducer producer, std::string group,
                                                            int64_t now_ms) {
-  auto work = [producer = std::move(producer), group = std::move(group),
-               now_ms](PgConnection& db) { return AddGroupNow(db, producer, group, now_ms); };
+  auto work = [producer = std::move(producer), group = std::move(group), now_ms](PgConnection& db) {
+    return AddGroupNow(db, producer, group, now_ms);
+  };
   co_return co_await pool_->Run(std::move(work));
 }
 
