@@ -2,6 +2,7 @@
 // The produce/fetch half (commit, chunk index) is in sqlite_commit.cc.
 #include "metadata/sqlite_metadata_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <limits>
@@ -303,15 +304,25 @@ Status SqliteMetadataStore::SetTopicConfigsNow(const std::string& name, const Co
 
 Result<std::vector<PartitionInfo>> SqliteMetadataStore::GetPartitionsNow(const std::string& topic) {
   SLUICE_ASSIGN_OR_RETURN(TopicRow row, RequireTopicNow(topic));
-  SLUICE_ASSIGN_OR_RETURN(Statement st,
-                          db_->Prepare("SELECT partition_id, log_start_offset, high_watermark FROM "
-                                       "partitions WHERE topic_id = ?1 ORDER BY partition_id"));
+  SLUICE_ASSIGN_OR_RETURN(
+      Statement st,
+      db_->Prepare("SELECT p.partition_id, p.log_start_offset, p.high_watermark, "
+                   "p.last_abort_offset, (SELECT MIN(tp.first_offset) FROM "
+                   "txn_partitions tp WHERE tp.topic_id = p.topic_id AND "
+                   "tp.partition_id = p.partition_id AND tp.first_offset IS NOT NULL) "
+                   "FROM partitions p WHERE p.topic_id = ?1 ORDER BY p.partition_id"));
   st.Bind(1, ByteView(row.id));
   std::vector<PartitionInfo> out;
   while (true) {
     SLUICE_ASSIGN_OR_RETURN(bool has, st.Step());
     if (!has) break;
-    out.push_back({static_cast<int32_t>(st.Int(0)), st.Int(1), st.Int(2)});
+    PartitionInfo info{static_cast<int32_t>(st.Int(0)), st.Int(1), st.Int(2)};
+    info.last_abort_offset = st.Int(3);
+    // The LSO: the first offset of the oldest open transaction, else the HWM; >= log start.
+    info.last_stable_offset =
+        st.IsNull(4) ? info.high_watermark : std::min(info.high_watermark, st.Int(4));
+    info.last_stable_offset = std::max(info.last_stable_offset, info.log_start_offset);
+    out.push_back(info);
   }
   return out;
 }

@@ -85,6 +85,8 @@ TEST_F(TxnStoreTest, EndTxnRetryAndWrongResultAndNoMarkersWithoutData) {
   EXPECT_EQ(wrong->error_code, txn::kInvalidTxnState);
   auto parts = Await(store_->GetPartitions("t"));
   EXPECT_EQ((*parts)[0].high_watermark, 0);
+  EXPECT_EQ((*parts)[0].last_stable_offset, 0);
+  EXPECT_EQ((*parts)[0].last_abort_offset, -1);
 }
 
 TEST_F(TxnStoreTest, StagedOffsetsVisibleOnlyAfterCommit) {
