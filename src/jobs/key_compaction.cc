@@ -44,6 +44,14 @@ Result<std::vector<BatchVerdict>> CompactPartitionKeys(const std::vector<Partiti
   for (size_t b = 0; b < batches.size(); ++b) {
     const PartitionBatch& in = batches[b];
     if (in.batch.header.is_control()) continue;  // markers, not data: copied as they are
+    // A transactional batch may still be open or end aborted; its outcome lives in the metadata
+    // store's markers, which this pure pass does not see. So it is copied whole and handled like
+    // a batch that does not decode: it shadows nothing, and no tombstone after it goes (it may
+    // hold a committed older value). docs/jobs.md "Compacted topics and transactions".
+    if (in.batch.header.is_transactional()) {
+      opaque[b] = true;
+      continue;
+    }
     auto records = DecodeRecords(in.batch);
     // Produce validated every stored batch; should one still not decode, it is copied whole
     // rather than stalling the compaction of everything merged with it.

@@ -300,7 +300,8 @@ Result<std::vector<IndexedChunk>> SqliteMetadataStore::FindChunksNow(const std::
                         static_cast<int32_t>(st.Int(4)),
                         static_cast<int32_t>(st.Int(5)),
                         st.Int(6),
-                        st.Int(7)};
+                        st.Int(7),
+                        std::nullopt};
   };
   std::vector<IndexedChunk> out;
   uint64_t bytes = 0;

@@ -168,6 +168,42 @@ TEST(KeyCompactionPartitionTest, TombstonesAfterABatchThatDoesNotDecodeStay) {
   EXPECT_EQ((*verdicts)[2].action, BatchVerdict::Action::kCopy);
 }
 
+// A transactional batch may be aborted (or still open): its value must neither replace an older
+// one nor lose to a newer one here, and a tombstone after it must stay (it may have committed an
+// older value of the key).
+TEST(KeyCompactionPartitionTest, TransactionalBatchesAreCopiedWholeAndShadowNothing) {
+  BatchBuildOptions txn;
+  txn.producer_id = 9;
+  txn.producer_epoch = 0;
+  txn.base_sequence = 0;
+  txn.transactional = true;
+  Bytes older = BuildBatch({}, ToRecords({{"a", "0"}, {"b", "0"}}, 900));
+  Bytes transactional = BuildBatch(txn, ToRecords({{"a", "t"}, {"a", "t2"}, {"c", "t"}}, 1000));
+  Bytes tombstones = BuildBatch({}, ToRecords({{"c", {}}, {"b", "1"}}, 1000));
+  Bytes tail = BuildBatch({}, ToRecords({{"d", "2"}}, 1000));
+  std::vector<PartitionBatch> batches = {{0, 2, ParseBatch(older).value()},
+                                         {2, 3, ParseBatch(transactional).value()},
+                                         {5, 2, ParseBatch(tombstones).value()},
+                                         {7, 1, ParseBatch(tail).value()}};
+  KeyCompactionContext context;
+  context.now_ms = 100000;
+  context.delete_retention_ms = 1000;
+  context.high_watermark = 8;
+  context.inputs_cover_below = 8;
+  auto verdicts = CompactPartitionKeys(batches, context);
+  ASSERT_TRUE(verdicts.ok()) << verdicts.status().ToString();
+  ASSERT_EQ(verdicts->size(), 4u);
+  // a=0 stays (a=t may be aborted), b=0 goes (b=1 is plain and later).
+  EXPECT_EQ((*verdicts)[0].action, BatchVerdict::Action::kRewrite);
+  EXPECT_EQ((*verdicts)[0].record_count, 1);
+  // The transactional batch is copied whole, a=t included although a=t2 follows it.
+  EXPECT_EQ((*verdicts)[1].action, BatchVerdict::Action::kCopy);
+  EXPECT_EQ((*verdicts)[1].records_dropped, 0);
+  // c=<null> is old and covered but follows the transactional c=t: it stays.
+  EXPECT_EQ((*verdicts)[2].action, BatchVerdict::Action::kCopy);
+  EXPECT_EQ((*verdicts)[3].action, BatchVerdict::Action::kCopy);
+}
+
 class KeyCompactionTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
